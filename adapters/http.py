@@ -1,0 +1,50 @@
+"""HTTP helpers shared by the REST and SSE adapters: JSON and RFC 9457 problem responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from naramarket.kernel import NaramarketError, problem
+from starlette.requests import Request
+from starlette.responses import Response
+
+__all__ = ["JSONResponse", "ProblemResponse", "problem_response", "read_body"]
+
+PROBLEM_JSON = "application/problem+json"
+MAX_BODY = 1 << 20  # tool parameters are small; refuse anything bigger than 1 MiB
+
+
+class JSONResponse(Response):
+    """A JSON response encoded by msgspec (Structs, dates and datetimes included)."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return msgspec.json.encode(content)
+
+
+class ProblemResponse(JSONResponse):
+    """An ``application/problem+json`` response."""
+
+    media_type = PROBLEM_JSON
+
+
+def problem_response(error: NaramarketError, request: Request | None = None) -> ProblemResponse:
+    """The problem+json response for ``error`` (status from the error class)."""
+    instance = request.url.path if request is not None else None
+    return ProblemResponse(problem(error, instance=instance), status_code=error.status)
+
+
+async def read_body(request: Request) -> bytes:
+    """The request body, refusing oversize bodies before reading them whole."""
+    from naramarket.kernel import InvalidParams
+
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise InvalidParams("request body is larger than 1 MiB")
+        chunks.append(chunk)
+    return b"".join(chunks)

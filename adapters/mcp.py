@@ -1,0 +1,146 @@
+"""MCP adapter: every registered tool as an MCP tool, over streamable HTTP (``/mcp``) and stdio.
+
+Built on the mcp 2.x low-level ``Server``: inputSchema/outputSchema come from the Params/Result
+Structs, results carry ``structuredContent``, tool failures are ``isError`` results whose text is
+the problem document, and an unknown tool is a JSON-RPC invalid-params error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import mcp_types as types
+import msgspec
+from mcp.server import Server
+from mcp.server.context import ServerRequestContext
+from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
+from mcp.server.transport_security import TransportSecuritySettings
+from mcp.shared.exceptions import MCPError
+from naramarket.kernel import CallEvents, Kernel, NaramarketError, Tool, ToolNotFound, json_schema, problem
+from starlette.routing import BaseRoute, Route
+
+__all__ = ["create_server", "instructions", "mcp_tool", "routes", "run_stdio", "session_manager"]
+
+INVALID_PARAMS = -32602
+
+_INSTRUCTIONS = (
+    "나라장터(KONEPS/G2B) 공공조달 데이터를 조회하는 도구입니다. Tools that read Korea's public "
+    "procurement data (나라장터, via data.go.kr). Listing tools return `items`, `total_count` and "
+    "`complete`; when `complete` is false the scan stopped early and `error` says why."
+)
+_SANDBOX_NOTE = (
+    " SANDBOX MODE: every answer comes from naramarket's built-in fake upstream and is NOT real "
+    "procurement data; do not present it as such. (샌드박스: 실제 조달 데이터가 아닙니다.)"
+)
+
+
+def instructions(kernel: Kernel) -> str:
+    """Server instructions shown to MCP clients (they say so when answers are sandbox data)."""
+    return _INSTRUCTIONS + (_SANDBOX_NOTE if kernel.sandbox else "")
+
+
+def mcp_tool(tool: Tool) -> types.Tool:
+    """The MCP description of ``tool``."""
+    return types.Tool(
+        name=tool.name,
+        title=tool.title,
+        description=tool.description,
+        input_schema=json_schema(tool.params),
+        output_schema=json_schema(tool.result),
+        annotations=types.ToolAnnotations(
+            title=tool.title,
+            read_only_hint=tool.read_only,
+            open_world_hint=tool.open_world,
+            idempotent_hint=tool.idempotent,
+            destructive_hint=tool.destructive,
+        ),
+    )
+
+
+def _error_result(error: NaramarketError) -> types.CallToolResult:
+    body = problem(error)
+    text = msgspec.json.encode(body).decode()
+    return types.CallToolResult(content=[types.TextContent(type="text", text=text)], is_error=True)
+
+
+def create_server(kernel: Kernel) -> Server[Any]:
+    """A low-level MCP server whose tools are the kernel's registry."""
+    from naramarket import __version__
+
+    tools: Sequence[types.Tool] = [mcp_tool(t) for t in kernel.registry]
+
+    async def list_tools(
+        ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
+    ) -> types.ListToolsResult:
+        return types.ListToolsResult(tools=list(tools))
+
+    async def call_tool(
+        ctx: ServerRequestContext[Any], params: types.CallToolRequestParams
+    ) -> types.CallToolResult:
+        if params.name not in kernel.registry:
+            raise MCPError(INVALID_PARAMS, f"Unknown tool: {params.name}")
+
+        async def on_progress(done: int, total: int | None, message: str | None) -> None:
+            await ctx.session.report_progress(done, total, message)
+
+        try:
+            result = await kernel.dispatcher.call(
+                params.name, params.arguments or {}, events=CallEvents(progress=on_progress)
+            )
+        except ToolNotFound as exc:
+            raise MCPError(INVALID_PARAMS, exc.detail) from None
+        except NaramarketError as exc:
+            return _error_result(exc)
+        structured = msgspec.to_builtins(result)
+        text = msgspec.json.encode(structured).decode()
+        return types.CallToolResult(
+            content=[types.TextContent(type="text", text=text)], structured_content=structured
+        )
+
+    def input_schema(name: str) -> dict[str, Any] | None:
+        return json_schema(kernel.registry.get(name).params) if name in kernel.registry else None
+
+    return Server(
+        "naramarket",
+        version=__version__,
+        title="naramarket — 나라장터 procurement data",
+        instructions=instructions(kernel),
+        on_list_tools=list_tools,
+        on_call_tool=call_tool,
+        get_tool_input_schema=input_schema,
+    )
+
+
+def session_manager(
+    kernel: Kernel, *, allowed_hosts: Sequence[str] = (), allowed_origins: Sequence[str] = ()
+) -> StreamableHTTPSessionManager:
+    """A streamable-HTTP session manager (one per app: its ``run()`` works once).
+
+    DNS-rebinding protection is on: Host and Origin must be loopback or explicitly allowed.
+    """
+    loopback = ["127.0.0.1", "localhost", "[::1]"]
+    hosts = [*loopback, *(f"{h}:*" for h in loopback), *allowed_hosts]
+    origins = [
+        *(f"{scheme}://{h}" for scheme in ("http", "https") for h in loopback),
+        *(f"{scheme}://{h}:*" for scheme in ("http", "https") for h in loopback),
+        *allowed_origins,
+    ]
+    security = TransportSecuritySettings(
+        enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins
+    )
+    return StreamableHTTPSessionManager(app=create_server(kernel), security_settings=security)
+
+
+def routes(manager: StreamableHTTPSessionManager) -> list[BaseRoute]:
+    """``/mcp`` as a plain Route (a Mount would redirect ``/mcp`` to ``/mcp/``)."""
+    return [Route("/mcp", endpoint=StreamableHTTPASGIApp(manager), methods=["GET", "POST", "DELETE"])]
+
+
+async def run_stdio(kernel: Kernel) -> None:
+    """Serve MCP over stdin/stdout until the client closes it."""
+    from mcp.server.stdio import stdio_server
+
+    server = create_server(kernel)
+    async with kernel, stdio_server() as (read, write):
+        await server.run(read, write, server.create_initialization_options())

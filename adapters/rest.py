@@ -1,0 +1,191 @@
+"""REST adapter: ``/api/v1/tools`` (list, call), the report's routes, and OpenAPI generated from Structs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from naramarket.kernel import Kernel, NaramarketError, Tool, json_schema
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from .http import JSONResponse, problem_response, read_body
+
+__all__ = ["openapi", "routes", "tool_summary"]
+
+API = "/api/v1"
+
+
+def tool_summary(tool: Tool) -> dict[str, Any]:
+    """How ``GET /api/v1/tools`` describes a tool."""
+    return {
+        "name": tool.name,
+        "title": tool.title,
+        "description": tool.description,
+        "plugin": tool.plugin,
+        "scopes": list(tool.scopes),
+        "annotations": {
+            "readOnlyHint": tool.read_only,
+            "openWorldHint": tool.open_world,
+            "idempotentHint": tool.idempotent,
+            "destructiveHint": tool.destructive,
+        },
+        "input_schema": json_schema(tool.params),
+        "output_schema": json_schema(tool.result),
+        "endpoints": {
+            "call": f"{API}/tools/{tool.name}",
+            "stream": f"{API}/tools/{tool.name}/stream",
+            **({"aliases": [API + a for a in tool.aliases]} if tool.aliases else {}),
+        },
+    }
+
+
+def routes(kernel: Kernel) -> list[BaseRoute]:
+    """The REST routes for every registered tool, plus health, server info and API docs."""
+
+    async def list_tools(request: Request) -> Response:
+        return JSONResponse({"tools": [tool_summary(t) for t in kernel.registry]})
+
+    async def call_named(request: Request, name: str) -> Response:
+        try:
+            body = await read_body(request)
+            result = await kernel.dispatcher.call(name, body)
+        except NaramarketError as exc:
+            return problem_response(exc, request)
+        return JSONResponse(result)
+
+    async def call_tool(request: Request) -> Response:
+        return await call_named(request, request.path_params["name"])
+
+    def alias_endpoint(name: str):  # type: ignore[no-untyped-def]
+        async def endpoint(request: Request) -> Response:
+            return await call_named(request, name)
+
+        return endpoint
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "ok", "sandbox": kernel.sandbox})
+
+    async def server_info(request: Request) -> Response:
+        return JSONResponse(kernel.info())
+
+    async def openapi_json(request: Request) -> Response:
+        return JSONResponse(openapi(kernel))
+
+    async def swagger(request: Request) -> Response:
+        return HTMLResponse(_SWAGGER)
+
+    async def redoc(request: Request) -> Response:
+        return HTMLResponse(_REDOC)
+
+    out: list[BaseRoute] = [
+        Route(f"{API}/tools", list_tools, methods=["GET"]),
+        Route(f"{API}/tools/{{name}}", call_tool, methods=["POST"]),
+        Route(f"{API}/health", health, methods=["GET"]),
+        Route(f"{API}/server/info", server_info, methods=["GET"]),
+        Route("/openapi.json", openapi_json, methods=["GET"]),
+        Route("/docs", swagger, methods=["GET"]),
+        Route("/redoc", redoc, methods=["GET"]),
+    ]
+    for tool in kernel.registry:
+        for alias in tool.aliases:
+            out.append(Route(API + alias, alias_endpoint(tool.name), methods=["POST"]))
+    return out
+
+
+_PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details with a stable `code`",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "instance": {"type": "string"},
+        "upstream_code": {"type": "string"},
+    },
+    "required": ["type", "title", "status", "code"],
+}
+
+
+def _problems() -> dict[str, Any]:
+    ref = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    return {
+        "404": {"description": "No such tool", "content": ref},
+        "422": {"description": "Invalid parameters", "content": ref},
+        "429": {"description": "Upstream quota exceeded", "content": ref},
+        "502": {"description": "Upstream refused the call", "content": ref},
+        "503": {"description": "Upstream unavailable", "content": ref},
+    }
+
+
+def _hoist(schema: dict[str, Any], name: str, components: dict[str, Any]) -> dict[str, Any]:
+    """Move a schema's ``$defs`` into OpenAPI components and point refs there."""
+    import json
+
+    defs = schema.pop("$defs", {})
+    text = json.dumps(schema).replace('"#/$defs/', '"#/components/schemas/')
+    for key, value in defs.items():
+        components[key] = json.loads(json.dumps(value).replace('"#/$defs/', '"#/components/schemas/'))
+    components[name] = json.loads(text)
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def openapi(kernel: Kernel) -> dict[str, Any]:
+    """The OpenAPI 3.1 document, generated from each tool's Params and Result Structs."""
+    from naramarket import __version__
+
+    components: dict[str, Any] = {"Problem": _PROBLEM_SCHEMA}
+    paths: dict[str, Any] = {
+        f"{API}/health": {"get": {"summary": "Liveness", "responses": {"200": {"description": "OK"}}}},
+        f"{API}/server/info": {
+            "get": {"summary": "Version, plugins and tools", "responses": {"200": {"description": "OK"}}}
+        },
+        f"{API}/tools": {"get": {"summary": "List tools", "responses": {"200": {"description": "OK"}}}},
+    }
+    for tool in kernel.registry:
+        params_ref = _hoist(json_schema(tool.params), f"{tool.name}_params", components)
+        result_ref = _hoist(json_schema(tool.result), f"{tool.name}_result", components)
+        call = {
+            "summary": tool.title,
+            "description": tool.description,
+            "operationId": tool.name,
+            "tags": [tool.plugin or "tools"],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": params_ref}}},
+            "responses": {
+                "200": {"description": "Result", "content": {"application/json": {"schema": result_ref}}},
+                **_problems(),
+            },
+        }
+        paths[f"{API}/tools/{tool.name}"] = {"post": call}
+        for alias in tool.aliases:
+            paths[API + alias] = {
+                "post": {**call, "operationId": f"{tool.name}_{alias.strip('/').replace('/', '_')}"}
+            }
+        paths[f"{API}/tools/{tool.name}/stream"] = {
+            "post": {
+                "summary": f"{tool.title} (SSE)",
+                "description": "Server-sent events: `progress`, `item`, `result`, `error`.",
+                "operationId": f"{tool.name}_stream",
+                "tags": [tool.plugin or "tools"],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": params_ref}}},
+                "responses": {"200": {"description": "Event stream", "content": {"text/event-stream": {}}}},
+            }
+        }
+    info: dict[str, Any] = {"title": "naramarket", "version": __version__}
+    if kernel.sandbox:
+        info["description"] = (
+            "SANDBOX: answers come from the built-in fake upstream, not real procurement data."
+        )
+    return {"openapi": "3.1.0", "info": info, "paths": paths, "components": {"schemas": components}}
+
+
+_SWAGGER = """<!doctype html><html><head><meta charset="utf-8"><title>naramarket API</title>
+<link rel="stylesheet" href="https://unpkg.com/swagger-ui-dist@5/swagger-ui.css"></head>
+<body><div id="ui"></div><script src="https://unpkg.com/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
+<script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#ui"});</script></body></html>"""
+
+_REDOC = """<!doctype html><html><head><meta charset="utf-8"><title>naramarket API</title></head>
+<body><redoc spec-url="/openapi.json"></redoc>
+<script src="https://cdn.redoc.ly/redoc/latest/bundles/redoc.standalone.js"></script></body></html>"""

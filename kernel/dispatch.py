@@ -1,0 +1,96 @@
+"""The one call path for every surface: decode params, run the handler, check the result.
+
+REST, SSE, MCP and the CLI all call ``Dispatcher.call``; policy (validation, and later scopes,
+tracing, logging and caching) is applied here once.
+"""
+
+from __future__ import annotations
+
+import logging
+import typing
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+
+from . import errors
+from .context import BoundUpstream, CallEvents, Context, Principal
+from .registry import Registry
+from .settings import Settings
+from .tool import Tool
+from .upstream import Upstream, redact
+
+__all__ = ["Dispatcher", "to_builtins"]
+
+log = logging.getLogger("naramarket.dispatch")
+
+
+def to_builtins(value: Any) -> Any:
+    """A result Struct as JSON-ready builtins (dates as ISO 8601 strings)."""
+    return msgspec.to_builtins(value)
+
+
+class Dispatcher:
+    """Runs tools by name for any adapter."""
+
+    def __init__(self, registry: Registry, settings: Settings, upstream: Upstream) -> None:
+        self.registry = registry
+        self.settings = settings
+        self.upstream = upstream
+
+    def decode_params(
+        self, tool: Tool, arguments: Mapping[str, Any] | bytes | msgspec.Struct | None
+    ) -> msgspec.Struct:
+        """Arguments (a mapping or JSON bytes) -> the tool's Params, or ``InvalidParams``."""
+        if isinstance(arguments, tool.params):
+            return arguments
+        try:
+            if isinstance(arguments, bytes | bytearray | memoryview):
+                raw = bytes(arguments).strip() or b"{}"
+                return msgspec.json.decode(raw, type=tool.params)
+            # strict=False: CLI and query-string callers send "100" for 100; JSON stays typed.
+            return msgspec.convert(dict(arguments or {}), tool.params, strict=False)
+        except msgspec.ValidationError as exc:
+            raise errors.InvalidParams(f"{tool.name}: {exc}") from None
+        except msgspec.DecodeError as exc:
+            raise errors.InvalidParams(f"{tool.name}: request body is not valid JSON ({exc})") from None
+
+    async def call(
+        self,
+        name: str,
+        arguments: Mapping[str, Any] | bytes | msgspec.Struct | None = None,
+        *,
+        principal: Principal | None = None,
+        events: CallEvents | None = None,
+    ) -> Any:
+        """Call tool ``name`` and return its Result; every failure is a ``NaramarketError``."""
+        tool = self.registry.get(name)
+        params = self.decode_params(tool, arguments)
+        events = events or CallEvents()
+        ctx = Context(
+            tool=tool,
+            settings=self.settings,
+            upstream=BoundUpstream(self.upstream, events),
+            principal=principal,
+            events=events,
+        )
+        try:
+            result = await tool.handler(ctx, params)
+        except errors.NaramarketError:
+            raise
+        except ValueError as exc:
+            raise errors.InvalidParams(f"{tool.name}: {exc}") from None
+        except Exception as exc:
+            log.exception("tool %s failed", tool.name)
+            detail = redact(
+                f"{tool.name} failed unexpectedly ({type(exc).__name__})", self.upstream.service_key
+            )
+            raise errors.InternalError(detail) from exc
+        expected = typing.get_origin(tool.result) or tool.result
+        if isinstance(expected, type) and isinstance(result, expected):
+            return result
+        try:
+            return msgspec.convert(result, tool.result, from_attributes=True)
+        except msgspec.ValidationError as exc:
+            log.error("tool %s returned a result that does not match its Result type: %s", tool.name, exc)
+            raise errors.InternalError(f"{tool.name} produced an invalid result") from None

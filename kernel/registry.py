@@ -1,0 +1,59 @@
+"""The registry: the only way the kernel and the adapters know about tools."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from . import errors
+from .tool import Tool
+
+__all__ = ["Registry", "ToolClash"]
+
+
+class ToolClash(ValueError):
+    """Two plugins registered a tool (or REST alias) of the same name."""
+
+
+class Registry:
+    """Tools by name, each stamped with the plugin that registered it."""
+
+    def __init__(self) -> None:
+        self._tools: dict[str, Tool] = {}
+        self._aliases: dict[str, str] = {}
+
+    def add(self, tool: Tool, *, plugin: str) -> Tool:
+        """Register ``tool`` for ``plugin``; a clash names both plugins."""
+        if not isinstance(tool, Tool):
+            raise TypeError(f"plugin {plugin!r} registered {tool!r}, which is not a Tool (use @tool)")
+        existing = self._tools.get(tool.name)
+        if existing is not None:
+            raise ToolClash(
+                f"tool {tool.name!r} from plugin {plugin!r} clashes with the one from plugin "
+                f"{existing.plugin!r}; rename one of them or leave a plugin out of NARAMARKET_LOAD_PLUGINS"
+            )
+        for alias in tool.aliases:
+            if alias in self._aliases:
+                raise ToolClash(
+                    f"REST path {alias!r} of tool {tool.name!r} is already used by {self._aliases[alias]!r}"
+                )
+        stamped = tool.stamped(plugin)
+        self._tools[tool.name] = stamped
+        for alias in tool.aliases:
+            self._aliases[alias] = tool.name
+        return stamped
+
+    def get(self, name: str) -> Tool:
+        """The tool called ``name``, or ``ToolNotFound``."""
+        try:
+            return self._tools[name]
+        except KeyError:
+            raise errors.ToolNotFound(f"no tool named {name!r}") from None
+
+    def __iter__(self) -> Iterator[Tool]:
+        return iter(sorted(self._tools.values(), key=lambda t: t.name))
+
+    def __len__(self) -> int:
+        return len(self._tools)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._tools

@@ -1,0 +1,63 @@
+"""The one settings object, read from the environment (``NARAMARKET_*``) and an optional TOML file."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+__all__ = ["DEFAULT_API_BASE", "Settings"]
+
+DEFAULT_API_BASE = "https://apis.data.go.kr/1230000"
+
+
+def _default_data_dir() -> str:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return os.path.join(base, "naramarket")
+
+
+class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Process-wide settings; environment wins over the TOML file (``NARAMARKET_CONFIG``)."""
+
+    service_key: str | None = None
+    api_base: str = DEFAULT_API_BASE
+    sandbox: bool = False
+    max_concurrency: int = 10
+    rate_limit: float = 20.0
+    data_dir: str = msgspec.field(default_factory=_default_data_dir)
+    redis_url: str | None = None
+    auth: str | None = None  # "on" | "off"; None = on unless bound to loopback
+    load_plugins: frozenset[str] | None = None  # None = every installed plugin
+    timeout: float = 30.0
+
+    def __repr__(self) -> str:  # never print the key
+        key = "set" if self.service_key else "unset"
+        return f"Settings(api_base={self.api_base!r}, sandbox={self.sandbox}, service_key=<{key}>)"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from ``env`` (default ``os.environ``), the TOML file, then ``overrides``."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        config_file = env.get("NARAMARKET_CONFIG")
+        if config_file:
+            with Path(config_file).open("rb") as fh:
+                values.update(tomllib.load(fh))
+        for field in msgspec.structs.fields(cls):
+            raw = env.get(f"NARAMARKET_{field.name.upper()}")
+            if raw is not None:
+                values[field.name] = raw
+        if "load_plugins" in values and isinstance(values["load_plugins"], str):
+            names = [n.strip() for n in values["load_plugins"].split(",")]
+            values["load_plugins"] = [n for n in names if n]
+        if "sandbox" in values and isinstance(values["sandbox"], str):
+            values["sandbox"] = values["sandbox"].strip().lower() in {"1", "true", "yes", "on"}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return msgspec.convert(values, cls, strict=False)
+        except msgspec.ValidationError as exc:
+            raise ValueError(f"invalid setting: {exc}") from None

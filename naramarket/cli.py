@@ -1,0 +1,196 @@
+"""The ``naramarket`` command line: serve, tools, call, sandbox, plugins; and ``naramarket-mcp``.
+
+Output is JSON on stdout; messages and logs go to stderr; exit codes come from the error class
+(2 invalid input, 3 auth, 4 upstream refused, 5 upstream unavailable, 1 unexpected).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import anyio
+import msgspec
+
+from naramarket import __version__
+from naramarket.kernel import NaramarketError, Settings, problem
+
+__all__ = ["main", "mcp_stdio_main"]
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    try:
+        return Settings.from_env(sandbox=True if getattr(args, "sandbox", False) else None)
+    except ValueError as exc:
+        raise SystemExit(f"naramarket: {exc}") from None
+
+
+def _parse_assignments(pairs: Sequence[str]) -> dict[str, Any]:
+    """``key=value`` words -> arguments. Values stay strings; the tool's Params convert them."""
+    arguments: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"naramarket: expected key=value, got {pair!r}")
+        arguments[key.strip()] = value
+    return arguments
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.buffer.write(msgspec.json.format(msgspec.json.encode(value), indent=2) + b"\n")
+    sys.stdout.flush()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if args.sandbox:
+        os.environ["NARAMARKET_SANDBOX"] = "1"  # so --reload workers see it too
+    settings = _settings(args)
+    if settings.sandbox:
+        print(
+            "naramarket: SANDBOX mode — answers are fake data, not real procurement records", file=sys.stderr
+        )
+    print(
+        f"naramarket {__version__}: http://{args.host}:{args.port}/api/v1  MCP: http://{args.host}:{args.port}/mcp",
+        file=sys.stderr,
+    )
+    if args.reload:
+        uvicorn.run("naramarket.app:create_app", factory=True, host=args.host, port=args.port, reload=True)
+        return 0
+    from naramarket.app import create_app
+
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        timeout_graceful_shutdown=5,
+    )
+    return 0
+
+
+def cmd_tools(args: argparse.Namespace) -> int:
+    from naramarket.adapters.rest import tool_summary
+    from naramarket.app import make_kernel
+
+    kernel = make_kernel(_settings(args))
+    if args.json:
+        _print_json([tool_summary(t) for t in kernel.registry])
+        return 0
+    for t in kernel.registry:
+        print(f"{t.name:24} {t.title}  [{t.plugin}]")
+    return 0
+
+
+def cmd_call(args: argparse.Namespace) -> int:
+    from naramarket.app import make_kernel
+
+    arguments = _parse_assignments(args.assignments)
+    kernel = make_kernel(_settings(args))
+
+    async def run() -> Any:
+        async with kernel:
+            return await kernel.dispatcher.call(args.tool, arguments)
+
+    try:
+        result = anyio.run(run)
+    except NaramarketError as exc:
+        print(f"naramarket: {exc.code}: {exc.detail}", file=sys.stderr)
+        if args.verbose:
+            print(json.dumps(problem(exc), ensure_ascii=False, indent=2), file=sys.stderr)
+        return exc.exit_code
+    _print_json(result)
+    return 0
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from naramarket import sandbox
+
+    config = sandbox.SandboxConfig(latency=args.latency, fault_rate=args.fault_rate, seed=args.seed)
+    print(
+        f"naramarket sandbox (fake data.go.kr): http://{args.host}:{args.port}/1230000/…  "
+        f"ServiceKey={sandbox.DEFAULT_SERVICE_KEY}",
+        file=sys.stderr,
+    )
+    sandbox.run(args.host, args.port, config)
+    return 0
+
+
+def cmd_plugins(args: argparse.Namespace) -> int:
+    from naramarket.app import make_kernel
+
+    kernel = make_kernel(_settings(args))
+    plugins = kernel.info()["plugins"]
+    if args.json:
+        _print_json(plugins)
+    else:
+        for p in plugins:
+            print(f"{p['name']:20} {p['version'] or '(in-process)'}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and docs)."""
+    parser = argparse.ArgumentParser(prog="naramarket", description="나라장터 procurement data server")
+    parser.add_argument("--version", action="version", version=f"naramarket {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve REST, SSE and MCP over HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--sandbox", action="store_true", help="answer from the built-in fake upstream")
+    serve.add_argument("--reload", action="store_true", help="restart on code changes (development)")
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(func=cmd_serve)
+
+    tools = sub.add_parser("tools", help="list the tools")
+    tools.add_argument("--json", action="store_true", help="full descriptions with JSON Schemas")
+    tools.add_argument("--sandbox", action="store_true")
+    tools.set_defaults(func=cmd_tools)
+
+    call = sub.add_parser("call", help="call a tool: naramarket call crawl_list category=데스크톱컴퓨터")
+    call.add_argument("tool")
+    call.add_argument("assignments", nargs="*", metavar="key=value")
+    call.add_argument("--sandbox", action="store_true")
+    call.add_argument("-v", "--verbose", action="store_true", help="print the full problem on errors")
+    call.set_defaults(func=cmd_call)
+
+    sb = sub.add_parser("sandbox", help="serve the fake data.go.kr upstream alone")
+    sb.add_argument("--host", default="127.0.0.1")
+    sb.add_argument("--port", type=int, default=8089)
+    sb.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
+    sb.add_argument("--fault-rate", type=float, default=0.0, help="share of requests that fail (0-1)")
+    sb.add_argument("--seed", type=int, default=0)
+    sb.set_defaults(func=cmd_sandbox)
+
+    plugins = sub.add_parser("plugins", help="list loaded plugins")
+    plugins.add_argument("--json", action="store_true")
+    plugins.set_defaults(func=cmd_plugins)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``naramarket``."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+
+
+def mcp_stdio_main() -> None:
+    """Entry point of ``naramarket-mcp``: MCP over stdio (stdout carries only protocol messages)."""
+    from naramarket.adapters.mcp import run_stdio
+    from naramarket.app import make_kernel
+
+    settings = Settings.from_env()
+    anyio.run(run_stdio, make_kernel(settings))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

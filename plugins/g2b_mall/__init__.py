@@ -1,0 +1,145 @@
+"""종합쇼핑몰 품목 — 나라장터 shopping-mall products (ShoppingMallPrdctInfoService).
+
+A first-party plugin, loaded through the ``naramarket`` entry-point group exactly like a
+third-party one. It imports only ``naramarket.kernel``'s public surface.
+
+Why ``getMASCntrctPrdctInfoList`` (다수공급자계약 품목정보) answers "products of a category":
+of the service's nine operations it is the one whose search takes 품명 (``prdctClsfcNoNm``) with
+no other required parameter, and 다수공급자계약 (MAS) is how the mall sells catalogue goods such as
+데스크톱컴퓨터 to public buyers. ``getShoppingMallPrdctInfoList`` also takes 품명 but requires
+``inqryDiv`` and a shopping contract number; the 납품요구/특정품목 operations report deliveries
+and procurement totals, not the products on offer. Its registration-date range (``rgstDtBgnDt``/
+``rgstDtEndDt``, ``YYYYMMDDHHMM``) is limited to one year per call, which the kernel's date
+windows handle.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import msgspec
+from naramarket.kernel import (
+    YEAR,
+    Context,
+    Listing,
+    Operation,
+    Params,
+    Record,
+    hookimpl,
+    tool,
+    upstream,
+)
+
+__all__ = ["MAS_PRODUCTS", "CrawlList", "MallProduct", "crawl_list"]
+
+
+class MallProduct(Record):
+    """One product of a 다수공급자계약 (MAS) contract in the 나라장터 shopping mall."""
+
+    product_id: Annotated[str, upstream("prdctIdntNo", "물품식별번호 / product identification no.")] = ""
+    category: Annotated[str, upstream("prdctClsfcNoNm", "품명 / product category name")] = ""
+    category_no: Annotated[str, upstream("prdctClsfcNo", "물품분류번호 / classification no.")] = ""
+    detail_category_no: Annotated[str, upstream("dtilPrdctClsfcNo", "세부품명번호 / detailed no.")] = ""
+    spec: Annotated[str, upstream("prdctSpecNm", "물품규격명 / specification")] = ""
+    unit: Annotated[str, upstream("prdctUnit", "물품단위 / unit")] = ""
+    price: Annotated[int | None, upstream("cntrctPrceAmt", "계약가격금액 / contract price, KRW")] = None
+    order_price: Annotated[int | None, upstream("orderCalclPrceAmt", "주문산정가격 / order price, KRW")] = (
+        None
+    )
+    discount: Annotated[int | None, upstream("dscntAmt", "할인금액 / discount, KRW")] = None
+    maker: Annotated[str, upstream("prdctMakrNm", "물품제조사명 / manufacturer")] = ""
+    origin: Annotated[str, upstream("prdctOrgplceNm", "물품원산지명 / country of origin")] = ""
+    company: Annotated[str, upstream("cntrctCorpNm", "계약업체명 / contractor")] = ""
+    company_no: Annotated[str, upstream("cntrctCorpNo", "계약업체번호 / contractor business no.")] = ""
+    company_size: Annotated[str, upstream("entrprsDivNm", "기업구분명 / enterprise size")] = ""
+    contract_no: Annotated[str, upstream("shopngCntrctNo", "쇼핑계약번호 / shopping contract no.")] = ""
+    contract_seq: Annotated[str, upstream("shopngCntrctSno", "쇼핑계약순번 / contract line no.")] = ""
+    contract_method: Annotated[str, upstream("cntrctMthdNm", "계약방법명 / contract method")] = ""
+    contract_date: Annotated[dt.date | None, upstream("cntrctDate", "계약일자 / contract date")] = None
+    contract_start: Annotated[dt.date | None, upstream("cntrctBgnDate", "계약시작일자 / start")] = None
+    contract_end: Annotated[dt.date | None, upstream("cntrctEndDate", "계약종료일자 / end")] = None
+    registered_at: Annotated[dt.datetime | None, upstream("rgstDt", "등록일시 / registered (KST)")] = None
+    changed_at: Annotated[dt.datetime | None, upstream("chgDt", "변경일시 / changed (KST)")] = None
+    delivery_days: Annotated[int | None, upstream("dlvrTmlmtDaynum", "납품기한일수 / delivery days")] = None
+    excellent_product: Annotated[
+        bool | None, upstream("exclncPrcrmntPrdctYn", "우수조달물품여부 / excellent procurement product")
+    ] = None
+    sme_competition: Annotated[
+        bool | None, upstream("smetprCmptProdctYn", "중소기업자간경쟁제품여부 / SME-competition product")
+    ] = None
+    certifications: Annotated[str, upstream("prodctCertList", "제품인증목록 / certifications")] = ""
+    supply_region: Annotated[str, upstream("prdctSplyRgnNm", "물품공급지역명 / supply region")] = ""
+    image_url: Annotated[str, upstream("prdctImgUrl", "상품이미지URL / image URL")] = ""
+
+
+MAS_PRODUCTS = Operation(
+    "at/ShoppingMallPrdctInfoService",
+    "getMASCntrctPrdctInfoList",
+    record=MallProduct,
+    range_limit=YEAR,
+    key=("contract_no", "contract_seq", "product_id"),
+    date_params=("rgstDtBgnDt", "rgstDtEndDt"),
+)
+
+
+class CrawlList(Params):
+    """Parameters of ``crawl_list``."""
+
+    category: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1, max_length=200, description="품명 / product category, e.g. 데스크톱컴퓨터"
+        ),
+    ]
+    start_date: Annotated[
+        dt.date | None, msgspec.Meta(description="등록일 시작 / first registration date (YYYY-MM-DD)")
+    ] = None
+    end_date: Annotated[
+        dt.date | None, msgspec.Meta(description="등록일 끝 / last registration date, inclusive")
+    ] = None
+    page_size: Annotated[
+        int, msgspec.Meta(ge=1, le=999, description="페이지당 건수 / rows per upstream page (numOfRows)")
+    ] = 100
+    max_pages: (
+        Annotated[
+            int, msgspec.Meta(ge=1, description="최대 페이지 수 / stop after this many pages; omit for all")
+        ]
+        | None
+    ) = None
+
+
+@tool(
+    name="crawl_list",
+    title=("쇼핑몰 품목 목록", "Shopping-mall products by category"),
+    description=(
+        "나라장터 종합쇼핑몰의 다수공급자계약(MAS) 품목을 품명(예: 데스크톱컴퓨터)으로 조회합니다. "
+        "등록일 범위, 페이지 크기, 최대 페이지 수를 지정할 수 있으며, 결과의 complete 값은 모든 "
+        "페이지를 가져왔는지 알려 줍니다.",
+        "Lists products of 나라장터 shopping-mall multiple-award (MAS) contracts for a category "
+        "(품명, e.g. 데스크톱컴퓨터), optionally within a registration-date range. `complete` tells "
+        "whether every page was fetched.",
+    ),
+    scopes=("g2b:read",),
+    read_only=True,
+    open_world=True,
+    aliases=("/crawl/list",),
+)
+async def crawl_list(ctx: Context, p: CrawlList) -> Listing[MallProduct]:
+    """Products of one category from the MAS contract product list."""
+    if p.start_date and p.end_date and p.end_date < p.start_date:
+        raise ValueError("end_date is before start_date")
+    fields = await ctx.upstream.collect(
+        MAS_PRODUCTS,
+        {"prdctClsfcNoNm": p.category},
+        window=(p.start_date, p.end_date),
+        page_size=p.page_size,
+        max_pages=p.max_pages,
+    )
+    return Listing[MallProduct](**fields)
+
+
+@hookimpl
+def register_tools(register):  # type: ignore[no-untyped-def]
+    """Register the shopping-mall tools."""
+    register(crawl_list)
