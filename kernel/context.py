@@ -46,6 +46,7 @@ class BoundUpstream:
         window: tuple[Any, Any] | None = None,
         page_size: int = 100,
         max_pages: int | None = None,
+        first_page: int = 1,
     ) -> dict[str, Any]:
         """Every page (and date window) of ``op``: the fields of a ``Listing``."""
         progress = self.events.progress
@@ -60,6 +61,7 @@ class BoundUpstream:
             window=window,
             page_size=page_size,
             max_pages=max_pages,
+            first_page=first_page,
             on_items=self.events.items,
             on_progress=on_progress,
         )

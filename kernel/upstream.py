@@ -6,9 +6,11 @@ concurrency cap and rate limit hold for all tools and all callers together.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import random
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +21,7 @@ import httpx
 
 from . import errors
 from .envelope import Page, decode_page
+from .listing import ResumePoint
 from .operation import Operation, split_windows
 from .records import Record, codec_for
 
@@ -220,7 +223,11 @@ class Upstream:
         however large ``totalCount`` is. A stopping error (quota, key) is raised; other failed
         pages are yielded as ``PageFailure`` after their retries.
         """
-        first = await self.fetch_page(op, params, first_page, page_size)
+        try:
+            first = await self.fetch_page(op, params, first_page, page_size)
+        except errors.UpstreamError as exc:
+            exc.page_no = first_page  # type: ignore[attr-defined]
+            raise
         yield first
         last = math.ceil(first.total_count / page_size) if page_size else first_page
         if max_pages is not None:
@@ -235,6 +242,7 @@ class Upstream:
             try:
                 results[page_no] = await self.fetch_page(op, params, page_no, page_size)
             except errors.UpstreamError as exc:
+                exc.page_no = page_no  # type: ignore[attr-defined]
                 results[page_no] = exc if isinstance(exc, _STOP_CLASSES) else PageFailure(page_no, exc)
             finally:
                 ready[page_no].set()
@@ -263,36 +271,49 @@ class Upstream:
         window: tuple[Any, Any] | None = None,
         page_size: int = 100,
         max_pages: int | None = None,
+        first_page: int = 1,
         on_items: ItemsCallback | None = None,
         on_progress: ProgressCallback | None = None,
     ) -> dict[str, Any]:
-        """Fetch every page (of every date window) and return the fields of a ``Listing``.
+        """Fetch every page of every date window and return the fields of a ``Listing``.
 
-        A stopping error after some data was fetched returns what was fetched, the error, and a
+        Long ranges are split by the operation's range limit (calendar months for monthly
+        limits); a window the gateway still refuses with 07 is halved and retried. Records are
+        de-duplicated on ``op.key``. ``max_pages`` bounds the pages fetched across all windows.
+        A stopping error (quota, key) after some data returns what was fetched, the error and a
         resume point; before any data it is raised.
         """
-        windows: list[tuple[Any, Any] | None] = [None]
-        if window is not None and any(window):
+        queue: deque[tuple[dt.date, dt.date] | None] = deque([None])
+        if window is not None and any(w is not None for w in window):
             start, end = window
             if start is None or end is None:
                 raise errors.InvalidParams("give both start_date and end_date, or neither")
-            windows = list(split_windows(start, end, op.range_limit))
+            queue = deque(split_windows(start, end, op.range_limit))
         items: list[Record] = []
         seen: set[tuple[Any, ...]] = set()
         total = fetched = failed = 0
-        for win in windows:
+        budget = max_pages
+        truncated = False
+        while queue:
+            win = queue.popleft()
             query = dict(params)
             if win is not None:
                 query.update(op.format_range(*win))
-            first_of_window = True
+            start_page = first_page
+            first_page = 1  # a resume page applies to the first window only
+            window_total: int | None = None
+            window_pages = 0
             try:
-                async for outcome in self.pages(op, query, page_size=page_size, max_pages=max_pages):
+                async for outcome in self.pages(
+                    op, query, page_size=page_size, max_pages=budget, first_page=start_page
+                ):
+                    window_pages += 1
                     if isinstance(outcome, PageFailure):
                         failed += 1
                         continue
-                    if first_of_window:
-                        total += outcome.total_count
-                        first_of_window = False
+                    if window_total is None:
+                        window_total = outcome.total_count
+                        total += window_total
                     fetched += 1
                     new = self._dedupe(op, outcome.items, seen)
                     items.extend(new)
@@ -300,9 +321,16 @@ class Upstream:
                         await on_items(new)
                     if on_progress is not None:
                         await on_progress(len(items), total)
+            except errors.RangeTooWide:
+                if win is None or win[0] >= win[1] or window_pages:
+                    raise
+                middle = win[0] + (win[1] - win[0]) // 2
+                queue.extendleft([(middle + dt.timedelta(days=1), win[1]), (win[0], middle)])
+                continue
             except errors.UpstreamError as exc:
                 if not items:
                     raise
+                page_no = getattr(exc, "page_no", start_page)
                 return {
                     "items": items,
                     "total_count": total,
@@ -310,8 +338,14 @@ class Upstream:
                     "pages_fetched": fetched,
                     "pages_failed": failed,
                     "error": errors.problem(exc),
+                    "resume": ResumePoint(page_no=page_no, window_start=win[0].isoformat() if win else None),
                 }
-        truncated = max_pages is not None and len(items) < total
+            expected = math.ceil((window_total or 0) / page_size) - (start_page - 1)
+            if budget is not None:
+                budget -= window_pages
+                if window_pages < expected or (budget <= 0 and queue):
+                    truncated = True
+                    break
         return {
             "items": items,
             "total_count": total,

@@ -107,6 +107,10 @@ class CrawlList(Params):
         ]
         | None
     ) = None
+    start_page: Annotated[
+        int,
+        msgspec.Meta(ge=1, description="시작 페이지 / first page to fetch (a stopped scan's resume.page_no)"),
+    ] = 1
 
 
 @tool(
@@ -135,6 +139,7 @@ async def crawl_list(ctx: Context, p: CrawlList) -> Listing[MallProduct]:
         window=(p.start_date, p.end_date),
         page_size=p.page_size,
         max_pages=p.max_pages,
+        first_page=p.start_page,
     )
     return Listing[MallProduct](**fields)
 

@@ -1,0 +1,83 @@
+"""Shared fixtures: a real naramarket server on an ephemeral loopback port, answering from the sandbox."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from naramarket.app import create_app
+from naramarket.kernel import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@dataclass
+class LiveServer:
+    """A uvicorn server running the real app in a background thread."""
+
+    url: str
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    @property
+    def mcp_url(self) -> str:
+        return f"{self.url}/mcp"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def start_server(app: object) -> LiveServer:
+    """Serve ``app`` on 127.0.0.1 on a free port; returns once it accepts connections."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=2)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("test server did not start")
+        time.sleep(0.02)
+    return LiveServer(url=f"http://127.0.0.1:{port}", server=server, thread=thread)
+
+
+def sandbox_settings(**overrides: object) -> Settings:
+    """Settings for a sandbox-backed server, independent of the developer's environment."""
+    return Settings.from_env({"NARAMARKET_SANDBOX": "1"}, rate_limit=0, **overrides)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[LiveServer]:
+    """One sandbox-backed naramarket server for the whole session (read-only tests share it)."""
+    live = start_server(create_app(sandbox_settings()))
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def sandbox_env() -> dict[str, str]:
+    """Environment for subprocesses (CLI, stdio MCP) that run on the sandbox."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NARAMARKET_")}
+    env["NARAMARKET_SANDBOX"] = "1"
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    return env

@@ -1,0 +1,91 @@
+"""Real MCP clients nobody here wrote: the MCP Inspector CLI and the MCP conformance suite.
+
+Both are pinned in package.json and installed by scripts/node-tools.sh (``./dev test`` runs it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from tests.conftest import BIN, ROOT
+
+pytestmark = pytest.mark.node
+
+
+def node_tools() -> dict[str, str]:
+    if shutil.which("npm") is None:
+        pytest.skip("npm is not installed")
+    out = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "node-tools.sh")], capture_output=True, text=True, timeout=600
+    )
+    assert out.returncode == 0, out.stderr
+    return dict(line.split("=", 1) for line in out.stdout.splitlines() if "=" in line)
+
+
+@pytest.fixture(scope="module")
+def tools() -> dict[str, str]:
+    return node_tools()
+
+
+def inspector(tools: dict[str, str], *args: str, env: dict[str, str] | None = None) -> dict:
+    cmd = [tools["NODE22"], tools["INSPECTOR"], "--cli", *args]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+    assert out.returncode == 0, f"exit {out.returncode}: {out.stderr}"
+    return json.loads(out.stdout)
+
+
+@pytest.mark.parametrize("era", ["legacy", "modern"])
+def test_inspector_lists_and_calls_over_http(live_server, tools, era):
+    base = [live_server.mcp_url, "--protocol-era", era, "--format", "json"]
+    listed = inspector(tools, *base, "--method", "tools/list")
+    crawl = next(t for t in listed["tools"] if t["name"] == "crawl_list")
+    assert crawl["annotations"]["readOnlyHint"] is True
+    assert "outputSchema" in crawl
+    called = inspector(
+        tools,
+        *base,
+        "--method",
+        "tools/call",
+        "--tool-name",
+        "crawl_list",
+        "--tool-arg",
+        "category=데스크톱컴퓨터",
+        "page_size=10",
+        "max_pages=1",
+    )
+    result = called["result"]
+    assert result["isError"] is False
+    assert len(result["structuredContent"]["items"]) == 10
+    assert result["structuredContent"]["items"][0]["category"] == "데스크톱컴퓨터"
+
+
+def test_inspector_over_stdio(tools, sandbox_env):
+    listed = inspector(
+        tools,
+        "--format",
+        "json",
+        "--method",
+        "tools/list",
+        "--",
+        str(BIN / "naramarket-mcp"),
+        env=sandbox_env,
+    )
+    assert [t["name"] for t in listed["tools"]] == ["crawl_list"]
+
+
+def test_conformance_suite_passes_both_eras(live_server, tools, tmp_path):
+    env = {**os.environ, "CONFORMANCE_TIMEOUT": "300"}
+    out = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "conformance.sh"), live_server.mcp_url, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=700,
+        env=env,
+    )
+    logs = "\n".join(p.read_text() for p in tmp_path.glob("*.log"))
+    assert out.returncode == 0, f"{out.stdout[-3000:]}\n{out.stderr[-2000:]}\n{logs[-4000:]}"
