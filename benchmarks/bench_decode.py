@@ -1,0 +1,93 @@
+"""Decode one 999-row getMASCntrctPrdctInfoList page: msgspec view Structs vs stdlib json.loads.
+
+    .venv/bin/python benchmarks/bench_decode.py
+
+The page is built from the official example item (88 fields, all strings) in
+g2b-reference (shared/) when present, otherwise from the sandbox's generator. Three contenders:
+
+- ``json.loads``: stdlib parse into dicts (what most clients do, before any typing);
+- ``msgspec view``: the kernel's envelope + view decode (only the 28 fields the record reads), no
+  typed conversion;
+- ``naramarket decode_page``: view decode plus conversion to typed ``MallProduct`` records.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import msgspec
+
+from naramarket.kernel.envelope import _ENVELOPE, _decode_items, decode_page
+from naramarket.kernel.records import codec_for
+from naramarket.plugins.g2b_mall import MallProduct
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = (
+    ROOT.parent
+    / "shared/g2b-reference/samples/doc-examples/ShoppingMallPrdctInfoService__getMASCntrctPrdctInfoList.xml"
+)
+
+
+def example_item() -> dict[str, str]:
+    if EXAMPLE.exists():
+        root = ET.fromstring(EXAMPLE.read_bytes())
+        item = root.find("body/items/item")
+        assert item is not None
+        return {child.tag: (child.text or "").strip() for child in item}
+    return {"prdctIdntNo": "22692416", "prdctClsfcNoNm": "데스크톱컴퓨터", "cntrctPrceAmt": "42800000"}
+
+
+def page(rows: int = 999) -> bytes:
+    base = example_item()
+    items = []
+    for i in range(rows):
+        item = dict(base)
+        item["prdctIdntNo"] = str(22692416 + i)
+        item["shopngCntrctSno"] = str(i + 1)
+        items.append(item)
+    body = {"items": items, "numOfRows": rows, "pageNo": 1, "totalCount": rows * 5}
+    envelope = {"response": {"header": {"resultCode": "00", "resultMsg": "정상"}, "body": body}}
+    return json.dumps(envelope, ensure_ascii=False).encode()
+
+
+def timeit(fn, repeat: int = 30) -> float:
+    """Median seconds of ``repeat`` runs (after one warm-up)."""
+    fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    content = page()
+    codec = codec_for(MallProduct)
+
+    def stdlib() -> None:
+        doc = json.loads(content)
+        assert len(doc["response"]["body"]["items"]) == 999
+
+    def view() -> None:
+        env = _ENVELOPE.decode(content)
+        assert len(_decode_items(bytes(env.response.body.items), codec)) == 999
+
+    def full() -> None:
+        assert len(decode_page(content, codec).items) == 999
+
+    t_std, t_view, t_full = timeit(stdlib), timeit(view), timeit(full)
+    print(f"page: 999 rows x {len(example_item())} fields, {len(content) / 1e6:.2f} MB")
+    print(f"json.loads                       {t_std * 1e3:8.2f} ms")
+    print(f"msgspec view (envelope + items)  {t_view * 1e3:8.2f} ms   {t_std / t_view:5.1f}x faster")
+    print(f"decode_page (view + typed)       {t_full * 1e3:8.2f} ms   {t_std / t_full:5.1f}x vs json.loads")
+    print(f"python {sys.version.split()[0]}, msgspec {msgspec.__version__}")
+
+
+if __name__ == "__main__":
+    main()
