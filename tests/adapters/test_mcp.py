@@ -70,7 +70,7 @@ async def test_unknown_tool_is_a_json_rpc_error(live_server):
 @pytest.mark.anyio
 async def test_instructions_say_the_data_is_sandbox(live_server):
     async with Client(live_server.mcp_url, mode="legacy") as client:
-        instructions = client.initialize_result.instructions
+        instructions = client.instructions
     assert "SANDBOX" in instructions
 
 

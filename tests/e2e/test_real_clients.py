@@ -43,7 +43,7 @@ def inspector(tools: dict[str, str], *args: str, env: dict[str, str] | None = No
 def test_inspector_lists_and_calls_over_http(live_server, tools, era):
     base = [live_server.mcp_url, "--protocol-era", era, "--format", "json"]
     listed = inspector(tools, *base, "--method", "tools/list")
-    crawl = next(t for t in listed["tools"] if t["name"] == "crawl_list")
+    crawl = next(t for t in listed["result"]["tools"] if t["name"] == "crawl_list")
     assert crawl["annotations"]["readOnlyHint"] is True
     assert "outputSchema" in crawl
     called = inspector(
@@ -75,7 +75,7 @@ def test_inspector_over_stdio(tools, sandbox_env):
         str(BIN / "naramarket-mcp"),
         env=sandbox_env,
     )
-    assert [t["name"] for t in listed["tools"]] == ["crawl_list"]
+    assert [t["name"] for t in listed["result"]["tools"]] == ["crawl_list"]
 
 
 def test_conformance_suite_passes_both_eras(live_server, tools, tmp_path):

@@ -1,0 +1,46 @@
+"""A deterministic fake of the data.go.kr gateway for the 조달청 (1230000) procurement APIs.
+
+Public API::
+
+    create_app(config: SandboxConfig | None = None) -> SandboxApp        # an ASGI app
+    run(host="127.0.0.1", port=8089, config=None) -> None              # blocking, for the CLI
+    serve(host="127.0.0.1", port=8089, config=None) -> None            # async, until cancelled
+    serving(config=None, *, host="127.0.0.1", port=0)                  # async CM -> base URL
+    SandboxConfig(seed=0, service_keys=(DEFAULT_SERVICE_KEY,), latency=0.0, jitter=0.0,
+                  rows={}, items_shape="list", fault_rate=0.0, faults=FAULT_KINDS,
+                  timeout_sleep=30.0, quota=None, max_tps=None,
+                  period_start=None, period_end=None)
+    DEFAULT_SERVICE_KEY = "naramarket+sandbox/key=="                    # fake; never a real key
+
+It answers ``GET /1230000/{ad|as|ao|at}/{Service}/{operation}`` for all 191 catalogued operations
+with the upstream's envelopes and error codes, serves control endpoints under ``/_sandbox/``
+(``GET stats``, ``POST reset``, ``GET|PUT config``), and marks every response with the header
+``X-Naramarket-Sandbox: 1``. Records are invented; nothing here is real procurement data.
+
+Deliberate deviations from the real gateway:
+
+- Without date params an operation returns its whole record set (the real one defaults some
+  operations to "today"); a demo must not come back empty.
+- Past the last page the answer is code 00 with no items and the true totalCount.
+- All date-range params of an operation filter one timestamp per record.
+- A missing key answers 30 like a wrong one (a live probe once saw 20 SERVICE_KEY_IS_NULL).
+- Malformed ``pageNo``/``numOfRows`` (or numOfRows > 9999) answer 07; the real cap is unknown.
+"""
+
+from .app import SandboxApp, create_app
+from .config import DEFAULT_SERVICE_KEY, FAULT_KINDS, ConfigPatch, FaultKind, ItemsShape, SandboxConfig
+from .server import run, serve, serving
+
+__all__ = [
+    "DEFAULT_SERVICE_KEY",
+    "FAULT_KINDS",
+    "ConfigPatch",
+    "FaultKind",
+    "ItemsShape",
+    "SandboxApp",
+    "SandboxConfig",
+    "create_app",
+    "run",
+    "serve",
+    "serving",
+]

@@ -1,0 +1,49 @@
+"""The mutable state one sandbox app owns: current config, counters, limits, cached universes."""
+
+from __future__ import annotations
+
+from .catalog import Catalog, Operation, load_catalog
+from .config import SandboxConfig, resolve_period
+from .faults import FaultPlan, Limiter
+from .records import Filters, Universe, universe_size
+from .schema import schema_for
+from .stats import Stats
+from .timeline import Timeline
+
+__all__ = ["SandboxState"]
+
+_MAX_UNIVERSES = 512
+
+
+class SandboxState:
+    """Shared by the gateway handler and the ``/_sandbox/`` control endpoints."""
+
+    def __init__(self, config: SandboxConfig) -> None:
+        self.catalog: Catalog = load_catalog()
+        self.stats = Stats()
+        self.faults = FaultPlan()
+        self.limiter = Limiter()
+        self._universes: dict[tuple[str, Filters, int], Universe] = {}
+        self.config = config  # replaced whole by PUT /_sandbox/config (seed and period stay)
+        # Resolved once: a default period ending "today" must not move under a running client.
+        self.period = resolve_period(config)
+        self.timeline = Timeline(*self.period)
+
+    def universe(self, op: Operation, filters: Filters) -> Universe:
+        """The record universe of (op, filters) under the current config (cached)."""
+        config = self.config
+        size = universe_size(op, filters, config.seed, config.rows)
+        key = (op.name, filters, size)
+        universe = self._universes.get(key)
+        if universe is None:
+            if len(self._universes) >= _MAX_UNIVERSES:
+                self._universes.pop(next(iter(self._universes)))
+            schema = schema_for(op, config.seed)
+            universe = self._universes[key] = Universe(schema, self.timeline, filters, size)
+        return universe
+
+    def reset(self) -> None:
+        """Zero counters, quotas and fault attempt counts (``POST /_sandbox/reset``)."""
+        self.stats.reset()
+        self.faults.reset()
+        self.limiter.reset()

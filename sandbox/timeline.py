@@ -1,0 +1,56 @@
+"""Response-side time: where records fall in the period, and how the upstream prints dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+from .dates import EPOCH, day_number
+
+__all__ = ["FORMATS", "Timeline", "format_minute"]
+
+# Records are registered on weekdays between 09:00 and 18:00, as notices are in practice.
+WORK_START = 9 * 60
+WORK_MINUTES = 9 * 60
+
+# Response formats seen in the catalog samples.
+FORMATS = ("dt_s", "dt_m", "date", "ymd", "ym", "year", "month", "time")
+_HHMM = tuple(f"{m // 60:02d}:{m % 60:02d}" for m in range(1440))
+
+
+class Timeline:
+    """Maps "business minute" k in [0, minutes) onto the calendar, monotonically."""
+
+    def __init__(self, start: dt.date, end: dt.date) -> None:
+        days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
+        weekdays = [d for d in days if d.weekday() < 5] or days
+        self.first_day = day_number(start)
+        self.last_day = day_number(end)
+        self._days = [day_number(d) for d in weekdays]
+        self.minutes = len(self._days) * WORK_MINUTES
+
+    def at(self, k: int) -> int:
+        """Absolute minute (since ``EPOCH``) of business minute ``k``."""
+        day, minute = divmod(k, WORK_MINUTES)
+        return self._days[day] * 1440 + WORK_START + minute
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_parts(day: int) -> tuple[str, str, str, str, str]:
+    date = EPOCH + dt.timedelta(days=day)
+    iso = date.isoformat()
+    compact = iso.replace("-", "")
+    return iso, compact, compact[:6], compact[:4], compact[4:6]
+
+
+def format_minute(minute: int, second: int, fmt: str) -> str:
+    """Render an absolute minute (plus seconds) in one of ``FORMATS``."""
+    day, of_day = divmod(minute, 1440)
+    iso, compact, year_month, year, month = _day_parts(day)
+    if fmt == "dt_s":
+        return f"{iso} {_HHMM[of_day]}:{second:02d}"
+    if fmt == "dt_m":
+        return f"{iso} {_HHMM[of_day]}"
+    if fmt == "time":
+        return _HHMM[of_day]
+    return {"date": iso, "ymd": compact, "ym": year_month, "year": year, "month": month}[fmt]
