@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from naramarket.kernel import NaramarketError, problem
 from starlette.requests import Request
 from starlette.responses import Response
 
-__all__ = ["JSONResponse", "ProblemResponse", "problem_response", "read_body"]
+from naramarket.kernel import Forbidden, NaramarketError, Principal, Unauthorized, problem
+from naramarket.kernel.auth import PRINCIPAL, www_authenticate
+
+__all__ = ["JSONResponse", "ProblemResponse", "principal", "problem_response", "read_body"]
 
 PROBLEM_JSON = "application/problem+json"
 MAX_BODY = 1 << 20  # tool parameters are small; refuse anything bigger than 1 MiB
@@ -31,9 +33,17 @@ class ProblemResponse(JSONResponse):
 
 
 def problem_response(error: NaramarketError, request: Request | None = None) -> ProblemResponse:
-    """The problem+json response for ``error`` (status from the error class)."""
+    """The problem+json response for ``error`` (status from the error class; 401/403 with a challenge)."""
     instance = request.url.path if request is not None else None
-    return ProblemResponse(problem(error, instance=instance), status_code=error.status)
+    headers = None
+    if isinstance(error, Unauthorized | Forbidden):
+        headers = {"WWW-Authenticate": www_authenticate(request.scope if request else {}, error)}
+    return ProblemResponse(problem(error, instance=instance), status_code=error.status, headers=headers)
+
+
+def principal(request: Request) -> Principal | None:
+    """The caller the kernel's auth middleware authenticated (None on an open server)."""
+    return request.scope.get(PRINCIPAL)
 
 
 async def read_body(request: Request) -> bytes:

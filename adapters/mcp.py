@@ -13,14 +13,29 @@ from typing import Any
 import mcp_types as types
 import msgspec
 from mcp.server import Server
+from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
+from mcp.server.auth.provider import AccessToken
 from mcp.server.context import ServerRequestContext
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.shared.exceptions import MCPError
-from naramarket.kernel import CallEvents, Kernel, NaramarketError, Tool, ToolNotFound, json_schema, problem
 from starlette.routing import BaseRoute, Route
 
-__all__ = ["create_server", "instructions", "mcp_tool", "routes", "run_stdio", "session_manager"]
+from naramarket.kernel import (
+    CallEvents,
+    Dispatcher,
+    Forbidden,
+    Kernel,
+    NaramarketError,
+    Principal,
+    Tool,
+    ToolNotFound,
+    json_schema,
+    problem,
+)
+from naramarket.kernel.auth import PRINCIPAL, send_auth_error
+
+__all__ = ["ScopeGate", "create_server", "instructions", "mcp_tool", "routes", "run_stdio", "session_manager"]
 
 INVALID_PARAMS = -32602
 
@@ -84,9 +99,14 @@ def create_server(kernel: Kernel) -> Server[Any]:
         async def on_progress(done: int, total: int | None, message: str | None) -> None:
             await ctx.session.report_progress(done, total, message)
 
+        request = getattr(ctx, "request", None)  # the HTTP request; None over stdio (the local user)
+        principal = request.scope.get(PRINCIPAL) if request is not None else None
         try:
             result = await kernel.dispatcher.call(
-                params.name, params.arguments or {}, events=CallEvents(progress=on_progress)
+                params.name,
+                params.arguments or {},
+                principal=principal,
+                events=CallEvents(progress=on_progress),
             )
         except ToolNotFound as exc:
             raise MCPError(INVALID_PARAMS, exc.detail) from None
@@ -132,9 +152,91 @@ def session_manager(
     return StreamableHTTPSessionManager(app=create_server(kernel), security_settings=security)
 
 
-def routes(manager: StreamableHTTPSessionManager) -> list[BaseRoute]:
+class ScopeGate:
+    """Per-tool scopes at the HTTP level, as the MCP authorization spec wants them.
+
+    The kernel's middleware has authenticated the caller; here a ``tools/call`` for a tool whose
+    scopes the token lacks is answered ``403`` with an ``insufficient_scope`` challenge before the
+    SDK sees it, so clients can step up (re-authorize with ``scope=``). Dispatch checks the same
+    scopes again; anything that slips past this gate becomes an ``isError`` result. The caller is
+    also handed to the SDK as ``scope["user"]``, which binds each session to the principal that
+    opened it.
+    """
+
+    def __init__(self, app: Any, kernel: Kernel) -> None:
+        self.app = app
+        self.kernel = kernel
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        principal: Principal | None = scope.get(PRINCIPAL)
+        if principal is None or scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        token = AccessToken(
+            token="",
+            client_id=principal.client_id or principal.subject,
+            scopes=sorted(principal.scopes),
+            subject=principal.subject,
+            claims={"iss": principal.issuer},
+        )
+        scope["user"] = AuthenticatedUser(token)
+        if scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        messages, body = await _buffer(receive)
+        error = self._forbidden(body, principal) if body is not None else None
+        if error is not None:
+            await send_auth_error(scope, send, error)
+            return
+        pending = list(messages)
+
+        async def replay() -> Any:
+            return pending.pop(0) if pending else await receive()
+
+        await self.app(scope, replay, send)
+
+    def _forbidden(self, body: bytes, principal: Principal) -> Forbidden | None:
+        try:
+            decoded = msgspec.json.decode(body)
+        except msgspec.DecodeError:
+            return None  # the SDK answers malformed JSON-RPC itself
+        for message in decoded if isinstance(decoded, list) else [decoded]:
+            if not isinstance(message, dict) or message.get("method") != "tools/call":
+                continue
+            name = (message.get("params") or {}).get("name")
+            if isinstance(name, str) and name in self.kernel.registry:
+                try:
+                    Dispatcher.authorize(self.kernel.registry.get(name), principal)
+                except Forbidden as exc:
+                    return exc
+        return None
+
+
+MAX_PEEK = 4 << 20  # the SDK refuses bigger messages anyway; beyond this the gate does not look
+
+
+async def _buffer(receive: Any) -> tuple[list[Any], bytes | None]:
+    """Read the request body; returns the ASGI messages (to replay) and the body (None if too big)."""
+    messages, chunks, size = [], [], 0
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            return messages, None
+        chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        if size > MAX_PEEK:
+            return messages, None
+        if not message.get("more_body", False):
+            return messages, b"".join(chunks)
+
+
+def routes(manager: StreamableHTTPSessionManager, kernel: Kernel | None = None) -> list[BaseRoute]:
     """``/mcp`` as a plain Route (a Mount would redirect ``/mcp`` to ``/mcp/``)."""
-    return [Route("/mcp", endpoint=StreamableHTTPASGIApp(manager), methods=["GET", "POST", "DELETE"])]
+    endpoint: Any = StreamableHTTPASGIApp(manager)
+    if kernel is not None:
+        endpoint = ScopeGate(endpoint, kernel)
+    return [Route("/mcp", endpoint=endpoint, methods=["GET", "POST", "DELETE"])]
 
 
 async def run_stdio(kernel: Kernel) -> None:

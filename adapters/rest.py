@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from naramarket.kernel import Kernel, NaramarketError, Tool, json_schema
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from .http import JSONResponse, problem_response, read_body
+from naramarket.kernel import Kernel, NaramarketError, Tool, json_schema
+
+from .http import JSONResponse, principal, problem_response, read_body
 
 __all__ = ["openapi", "routes", "tool_summary"]
 
@@ -49,7 +50,7 @@ def routes(kernel: Kernel) -> list[BaseRoute]:
     async def call_named(request: Request, name: str) -> Response:
         try:
             body = await read_body(request)
-            result = await kernel.dispatcher.call(name, body)
+            result = await kernel.dispatcher.call(name, body, principal=principal(request))
         except NaramarketError as exc:
             return problem_response(exc, request)
         return JSONResponse(result)
@@ -65,6 +66,10 @@ def routes(kernel: Kernel) -> list[BaseRoute]:
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok", "sandbox": kernel.sandbox})
+
+    async def ready(request: Request) -> Response:
+        body = kernel.readiness()
+        return JSONResponse(body, status_code=200 if body["status"] == "ready" else 503)
 
     async def server_info(request: Request) -> Response:
         return JSONResponse(kernel.info())
@@ -82,6 +87,7 @@ def routes(kernel: Kernel) -> list[BaseRoute]:
         Route(f"{API}/tools", list_tools, methods=["GET"]),
         Route(f"{API}/tools/{{name}}", call_tool, methods=["POST"]),
         Route(f"{API}/health", health, methods=["GET"]),
+        Route(f"{API}/health/ready", ready, methods=["GET"]),
         Route(f"{API}/server/info", server_info, methods=["GET"]),
         Route("/openapi.json", openapi_json, methods=["GET"]),
         Route("/docs", swagger, methods=["GET"]),
@@ -112,6 +118,8 @@ _PROBLEM_SCHEMA = {
 def _problems() -> dict[str, Any]:
     ref = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     return {
+        "401": {"description": "No or invalid bearer token (see WWW-Authenticate)", "content": ref},
+        "403": {"description": "The token lacks a scope of this tool", "content": ref},
         "404": {"description": "No such tool", "content": ref},
         "422": {"description": "Invalid parameters", "content": ref},
         "429": {"description": "Upstream quota exceeded", "content": ref},
@@ -139,6 +147,12 @@ def openapi(kernel: Kernel) -> dict[str, Any]:
     components: dict[str, Any] = {"Problem": _PROBLEM_SCHEMA}
     paths: dict[str, Any] = {
         f"{API}/health": {"get": {"summary": "Liveness", "responses": {"200": {"description": "OK"}}}},
+        f"{API}/health/ready": {
+            "get": {
+                "summary": "Readiness (plugins loaded, upstream client open)",
+                "responses": {"200": {"description": "Ready"}, "503": {"description": "Not ready"}},
+            }
+        },
         f"{API}/server/info": {
             "get": {"summary": "Version, plugins and tools", "responses": {"200": {"description": "OK"}}}
         },

@@ -13,12 +13,13 @@ from typing import Any
 
 import anyio
 import msgspec
-from naramarket.kernel import CallEvents, InternalError, Kernel, NaramarketError, problem
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from .http import problem_response, read_body
+from naramarket.kernel import CallEvents, InternalError, Kernel, NaramarketError, problem
+
+from .http import principal, problem_response, read_body
 
 __all__ = ["Event", "format_event", "routes"]
 
@@ -48,6 +49,7 @@ def routes(kernel: Kernel) -> list[BaseRoute]:
         name = request.path_params["name"]
         try:
             tool = kernel.registry.get(name)
+            kernel.dispatcher.authorize(tool, principal(request))  # 403 before a stream is opened
             params = kernel.dispatcher.decode_params(tool, await read_body(request))
         except NaramarketError as exc:
             return problem_response(exc, request)
@@ -65,7 +67,10 @@ def routes(kernel: Kernel) -> list[BaseRoute]:
             async with send:
                 try:
                     result = await kernel.dispatcher.call(
-                        name, params, events=CallEvents(progress=on_progress, items=on_items)
+                        name,
+                        params,
+                        principal=principal(request),
+                        events=CallEvents(progress=on_progress, items=on_items),
                     )
                     await send.send(Event("result", result))
                 except NaramarketError as exc:

@@ -23,10 +23,10 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from naramarket import sandbox  # noqa: E402
-from naramarket.app import create_app  # noqa: E402
-from naramarket.kernel import Settings  # noqa: E402
-from tests.conftest import start_server  # noqa: E402
+from naramarket import sandbox
+from naramarket.app import create_app
+from naramarket.kernel import Settings
+from tests.conftest import start_server
 
 OP = "at/ShoppingMallPrdctInfoService/getMASCntrctPrdctInfoList"
 CATEGORY = "데스크톱컴퓨터"
@@ -36,8 +36,12 @@ TRANSIENT = ["http_500", "http_502", "http_503", "http_429", "code_23", "malform
 
 async def minimal_client(base: str, rows: int, page_size: int) -> tuple[float, int]:
     """What a careful hand-written client does: page 1, then the rest at the cap, warm."""
-    params = {"ServiceKey": sandbox.DEFAULT_SERVICE_KEY, "type": "json", "numOfRows": str(page_size),
-              "prdctClsfcNoNm": CATEGORY}
+    params = {
+        "ServiceKey": sandbox.DEFAULT_SERVICE_KEY,
+        "type": "json",
+        "numOfRows": str(page_size),
+        "prdctClsfcNoNm": CATEGORY,
+    }
     limits = httpx.Limits(max_connections=CAP, max_keepalive_connections=CAP)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
         sem = asyncio.Semaphore(CAP)
@@ -91,8 +95,11 @@ def main() -> None:
     config = sandbox.SandboxConfig(latency=args.latency, rows={"getMASCntrctPrdctInfoList": args.rows})
     upstream = start_server(sandbox.create_app(config))
     settings = Settings.from_env(
-        {}, api_base=f"{upstream.url}/1230000", service_key=sandbox.DEFAULT_SERVICE_KEY,
-        max_concurrency=CAP, rate_limit=0,
+        {},
+        api_base=f"{upstream.url}/1230000",
+        service_key=sandbox.DEFAULT_SERVICE_KEY,
+        max_concurrency=CAP,
+        rate_limit=0,
     )
     server = start_server(create_app(settings))
     pages = math.ceil(args.rows / args.page_size)
@@ -121,7 +128,8 @@ def main() -> None:
     reset(upstream.url, fault_rate=0.0)
 
     async def many() -> list[tuple[float, int, bool]]:
-        return await asyncio.gather(*(naramarket_call(server.url, args.page_size) for _ in range(args.callers)))
+        calls = (naramarket_call(server.url, args.page_size) for _ in range(args.callers))
+        return await asyncio.gather(*calls)
 
     reset(upstream.url)
     start = time.perf_counter()
@@ -132,19 +140,27 @@ def main() -> None:
 
     med_min, med_nm = statistics.median(mins), statistics.median(nms)
     med_fault = statistics.median(t for t, _ in faulty)
-    print(f"## crawl_list: {args.rows} products, {pages} pages of {args.page_size}, "
-          f"latency {args.latency * 1000:.0f} ms, cap {CAP}, median of {args.runs}\n")
+    print(
+        f"## crawl_list: {args.rows} products, {pages} pages of {args.page_size}, "
+        f"latency {args.latency * 1000:.0f} ms, cap {CAP}, median of {args.runs}\n"
+    )
     print("| run | time (s) | vs lower bound | notes |")
     print("|---|---|---|---|")
     print(f"| lower bound | {bound:.3f} | 1.00x | latency + ceil((pages-1)/cap) x latency |")
     print(f"| minimal httpx client | {med_min:.3f} | {med_min / bound:.2f}x | warm connections |")
-    print(f"| naramarket REST `POST /api/v1/crawl/list` | {med_nm:.3f} | {med_nm / bound:.2f}x | "
-          f"**{med_nm / med_min:.2f}x the minimal client**; upstream max in flight {max(inflight)} |")
-    print(f"| naramarket, 20% transient faults | {med_fault:.3f} | {med_fault / bound:.2f}x | "
-          f"**{med_fault / med_nm:.2f}x fault-free**; all {args.rows} unique items, complete; "
-          f"faults injected per run: {[f for _, f in faulty]} |")
-    print(f"| {args.callers} concurrent callers | {together:.3f} | {together / bound:.2f}x | "
-          f"sharing one cap: upstream max in flight {shared_inflight} |")
+    print(
+        f"| naramarket REST `POST /api/v1/crawl/list` | {med_nm:.3f} | {med_nm / bound:.2f}x | "
+        f"**{med_nm / med_min:.2f}x the minimal client**; upstream max in flight {max(inflight)} |"
+    )
+    print(
+        f"| naramarket, 20% transient faults | {med_fault:.3f} | {med_fault / bound:.2f}x | "
+        f"**{med_fault / med_nm:.2f}x fault-free**; all {args.rows} unique items, complete; "
+        f"faults injected per run: {[f for _, f in faulty]} |"
+    )
+    print(
+        f"| {args.callers} concurrent callers | {together:.3f} | {together / bound:.2f}x | "
+        f"sharing one cap: upstream max in flight {shared_inflight} |"
+    )
     server.stop()
     upstream.stop()
 

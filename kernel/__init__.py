@@ -8,6 +8,7 @@ from .context import CallEvents, Context, Principal
 from .dispatch import Dispatcher, to_builtins
 from .errors import (
     AccessDenied,
+    Forbidden,
     InternalError,
     InvalidParameter,
     InvalidParams,
@@ -19,6 +20,7 @@ from .errors import (
     RateLimited,
     ServiceNotFound,
     ToolNotFound,
+    Unauthorized,
     UnregisteredIp,
     UpstreamError,
     UpstreamUnavailable,
@@ -44,6 +46,7 @@ __all__ = [
     "CallEvents",
     "Context",
     "Dispatcher",
+    "Forbidden",
     "InternalError",
     "InvalidParameter",
     "InvalidParams",
@@ -67,6 +70,7 @@ __all__ = [
     "Tool",
     "ToolClash",
     "ToolNotFound",
+    "Unauthorized",
     "UnregisteredIp",
     "UpstreamError",
     "UpstreamUnavailable",

@@ -17,10 +17,12 @@ __all__ = ["CallEvents", "Context", "Principal"]
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling: a subject and the scopes their token grants."""
+    """Who is calling: a subject and the scopes their token grants (None in dispatch = local user)."""
 
     subject: str
     scopes: frozenset[str] = frozenset()
+    client_id: str | None = None
+    issuer: str | None = None
 
 
 @dataclass(slots=True)

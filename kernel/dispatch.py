@@ -55,6 +55,21 @@ class Dispatcher:
         except msgspec.DecodeError as exc:
             raise errors.InvalidParams(f"{tool.name}: request body is not valid JSON ({exc})") from None
 
+    @staticmethod
+    def authorize(tool: Tool, principal: Principal | None) -> None:
+        """Refuse (``Forbidden``) a principal whose token lacks one of the tool's scopes.
+
+        ``None`` is the local user (CLI, stdio MCP, an open loopback server): nothing to check.
+        """
+        if principal is None:
+            return
+        missing = [s for s in tool.scopes if s not in principal.scopes]
+        if missing:
+            raise errors.Forbidden(
+                f"{tool.name} needs scope {' '.join(tool.scopes)}; the token lacks {' '.join(missing)}",
+                scopes=tool.scopes,
+            )
+
     async def call(
         self,
         name: str,
@@ -63,8 +78,26 @@ class Dispatcher:
         principal: Principal | None = None,
         events: CallEvents | None = None,
     ) -> Any:
-        """Call tool ``name`` and return its Result; every failure is a ``NaramarketError``."""
+        """Call tool ``name`` and return its Result; every failure is a ``NaramarketError``.
+
+        Each call is one span (tool, plugin, result count, completeness, error code), one
+        ``naramarket_tool_calls_total`` count and one log line.
+        """
+        tool = self.registry.get(name) if name in self.registry else None
+        subject = principal.subject if principal is not None else None
+        with self.upstream.observer.tool_call(tool, subject) as observed:
+            return observed.done(await self._call(name, arguments, principal=principal, events=events))
+
+    async def _call(
+        self,
+        name: str,
+        arguments: Mapping[str, Any] | bytes | msgspec.Struct | None = None,
+        *,
+        principal: Principal | None = None,
+        events: CallEvents | None = None,
+    ) -> Any:
         tool = self.registry.get(name)
+        self.authorize(tool, principal)
         params = self.decode_params(tool, arguments)
         events = events or CallEvents()
         ctx = Context(

@@ -69,7 +69,7 @@ class _Envelope(msgspec.Struct):
 
 
 class _ItemWrapper(msgspec.Struct):
-    item: msgspec.Raw | None = None
+    item: msgspec.Raw = msgspec.Raw(b"")  # Raw takes any JSON value; b"" = key absent
 
 
 _ENVELOPE = msgspec.json.Decoder(_Envelope)
@@ -133,9 +133,11 @@ def _decode_items(raw: bytes, codec: RecordCodec) -> list[Any]:
     if raw[:1] == b"[":
         return dec.many.decode(raw)
     if raw[:1] == b"{":
+        if raw.replace(b" ", b"") == b"{}":
+            return []
         wrapper = _WRAPPER.decode(raw)
-        if wrapper.item is not None:
-            inner = bytes(wrapper.item).strip()
+        inner = bytes(wrapper.item).strip()
+        if inner:
             if inner[:1] == b"[":
                 return dec.many.decode(inner)
             if inner[:1] == b"{":

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from .telemetry import current_trace_id
+
 __all__ = [
     "AccessDenied",
+    "Forbidden",
     "InternalError",
     "InvalidParameter",
     "InvalidParams",
@@ -22,6 +25,7 @@ __all__ = [
     "RateLimited",
     "ServiceNotFound",
     "ToolNotFound",
+    "Unauthorized",
     "UnregisteredIp",
     "UpstreamError",
     "UpstreamUnavailable",
@@ -74,6 +78,36 @@ class ToolNotFound(NaramarketError):
     title = "Tool not found"
     status = 404
     exit_code = EXIT_USAGE
+
+
+class Unauthorized(NaramarketError):
+    """No bearer token, or one that is not valid here (HTTP 401 with a ``WWW-Authenticate`` challenge).
+
+    ``oauth_error`` is the RFC 6750 error code (``invalid_token``) or None when no token was sent.
+    """
+
+    code = "unauthorized"
+    title = "Authentication required"
+    status = 401
+    exit_code = EXIT_AUTH
+
+    def __init__(self, detail: str, *, oauth_error: str | None = None, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.oauth_error = oauth_error
+
+
+class Forbidden(NaramarketError):
+    """The caller's token lacks a scope the tool declares (HTTP 403 ``insufficient_scope``)."""
+
+    code = "insufficient_scope"
+    title = "Insufficient scope"
+    status = 403
+    exit_code = EXIT_AUTH
+    oauth_error = "insufficient_scope"
+
+    def __init__(self, detail: str, *, scopes: tuple[str, ...] = (), **extra: Any) -> None:
+        super().__init__(detail, required_scopes=list(scopes), **extra)
+        self.scopes = scopes
 
 
 class UpstreamError(NaramarketError):
@@ -196,5 +230,8 @@ def problem(error: NaramarketError, *, instance: str | None = None) -> dict[str,
     upstream_code = getattr(error, "upstream_code", None)
     if upstream_code:
         doc["upstream_code"] = upstream_code
+    trace_id = current_trace_id()  # lets an operator find this call in Jaeger
+    if trace_id:
+        doc["trace_id"] = trace_id
     doc.update(error.extra)
     return doc

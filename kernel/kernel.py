@@ -9,9 +9,13 @@ import pluggy
 
 from . import plugins as plugin_loading
 from .dispatch import Dispatcher
+from .logs import register_secret
+from .metrics import Metrics
+from .observe import Observer
 from .registry import Registry
 from .settings import Settings
-from .upstream import Upstream
+from .telemetry import Telemetry
+from .upstream import Upstream, normalise_key
 
 __all__ = ["Kernel", "make_http_client"]
 
@@ -53,6 +57,11 @@ class Kernel:
         self.plugin_manager = plugin_manager or plugin_loading.make_plugin_manager(settings.load_plugins)
         self.registry: Registry = plugin_loading.load_tools(self.plugin_manager)
         self._transport = transport
+        self.metrics = Metrics(process=True)
+        self.telemetry = Telemetry()
+        for secret in (settings.service_key, settings.metrics_token):
+            register_secret(normalise_key(secret) if secret else None)
+            register_secret(secret)
         self._client: httpx.AsyncClient | None = None
         self._dispatcher: Dispatcher | None = None
         self._entered = 0
@@ -73,11 +82,14 @@ class Kernel:
         self._entered += 1
         if self._entered == 1:
             self._client = make_http_client(self.settings, transport=self._transport)
+            self.telemetry.start()
+            self.telemetry.instrument(self._client)
             upstream = Upstream(
                 self._client,
                 service_key=self.settings.service_key,
                 max_concurrency=self.settings.max_concurrency,
                 rate_limit=self.settings.rate_limit,
+                observer=Observer(self.telemetry.tracer, self.metrics),
             )
             self._dispatcher = Dispatcher(self.registry, self.settings, upstream)
         return self
@@ -88,6 +100,17 @@ class Kernel:
             await self._client.aclose()
             self._client = None
             self._dispatcher = None
+            self.telemetry.shutdown()
+
+    def readiness(self) -> dict[str, Any]:
+        """The readiness probe's body: ready once the lifespan runs and plugins gave tools."""
+        client = self._client
+        checks = {
+            "plugins": {"ok": len(self.registry) > 0, "tools": len(self.registry)},
+            "upstream_client": {"ok": client is not None and not client.is_closed},
+        }
+        ready = all(check["ok"] for check in checks.values())
+        return {"status": "ready" if ready else "not_ready", "checks": checks}
 
     def info(self) -> dict[str, Any]:
         """Version, plugins and tools: the body of ``/api/v1/server/info``."""

@@ -60,12 +60,18 @@ def _parse_int(value: WireValue) -> int | None:
     try:
         return int(text)
     except ValueError:
-        return int(float(text))
+        try:
+            return int(float(text))
+        except (ValueError, OverflowError):  # "N/A", "-", "해당없음": no amount, not a caller error
+            return None
 
 
 def _parse_float(value: WireValue) -> float | None:
     text = _text(value).replace(",", "")
-    return float(text) if text else None
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None
 
 
 def _parse_bool(value: WireValue) -> bool | None:

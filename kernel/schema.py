@@ -15,7 +15,9 @@ def _schema(tp: Any) -> dict[str, Any]:
     (root,), components = msgspec.json.schema_components((tp,), ref_template="#/$defs/{name}")
     if "$ref" in root:
         name = root["$ref"].rsplit("/", 1)[-1]
-        schema = dict(components.pop(name))
+        recursive = f'"#/$defs/{name}"'.encode() in msgspec.json.encode(components)
+        # A self-referencing type keeps its definition in $defs so its refs still resolve.
+        schema = dict(components[name]) if recursive else dict(components.pop(name))
     else:
         schema = dict(root)
     if components:

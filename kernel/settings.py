@@ -31,8 +31,18 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     data_dir: str = msgspec.field(default_factory=_default_data_dir)
     redis_url: str | None = None
     auth: str | None = None  # "on" | "off"; None = on unless bound to loopback
+    auth_allow_open: bool = False  # auth "off" on a non-loopback bind needs this explicit flag
+    auth_password_grant: bool = False  # the legacy password grant and POST /auth/login (RFC 9700)
+    auth_issuer: str | None = None  # an external IdP's issuer (its tokens are accepted too)
+    auth_jwks_url: str | None = None  # that IdP's JWKS (configured here only, never from a token)
+    auth_audience: str | None = None  # the audience that IdP puts in tokens for this server
+    public_url: str | None = None  # external base URL (issuer, resource); None = from the request
     load_plugins: frozenset[str] | None = None  # None = every installed plugin
     timeout: float = 30.0
+    log_level: str = "info"
+    log_format: str = "auto"  # "json" | "console" | "auto" (console on a TTY, JSON lines otherwise)
+    metrics_port: int | None = None  # serve /metrics on this port instead of the main app
+    metrics_token: str | None = None  # when set, /metrics needs "Authorization: Bearer <token>"
 
     def __repr__(self) -> str:  # never print the key
         key = "set" if self.service_key else "unset"

@@ -17,9 +17,12 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from naramarket.adapters import mcp as mcp_adapter
-from naramarket.adapters import rest, sse
+from naramarket.adapters import metrics as metrics_adapter
+from naramarket.adapters import oauth, rest, sse
 from naramarket.adapters.http import ProblemResponse
+from naramarket.adapters.telemetry import RequestTelemetry
 from naramarket.kernel import Kernel, Settings
+from naramarket.kernel.auth import AuthMiddleware
 
 __all__ = ["SANDBOX_API_BASE", "SandboxMarker", "create_app", "make_kernel"]
 
@@ -96,15 +99,30 @@ def create_app(
         allowed_origins=tuple(f"{s}://{h}" for h in allowed_hosts for s in ("http", "https")),
     )
 
+    scopes = sorted({s for t in kernel.registry for s in t.scopes})
+    auth_server = oauth.AuthServer(kernel.settings, scopes_supported=scopes)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with kernel, manager.run():
-            yield
+        port = kernel.settings.metrics_port
+        with metrics_adapter.separate_port(kernel, port) if port else contextlib.nullcontext():
+            async with kernel, manager.run(), contextlib.aclosing(auth_server):
+                yield
 
     app = Starlette(
-        routes=[*rest.routes(kernel), *sse.routes(kernel), *mcp_adapter.routes(manager)],
+        routes=[
+            *rest.routes(kernel),
+            *sse.routes(kernel),
+            *mcp_adapter.routes(manager, kernel),
+            *auth_server.routes(),
+            *([] if kernel.settings.metrics_port else metrics_adapter.routes(kernel)),
+        ],
         lifespan=lifespan,
         exception_handlers={404: _not_found, 405: _not_found},
     )
     app.state.kernel = kernel
-    return SandboxMarker(app) if kernel.sandbox else app
+    guarded = AuthMiddleware(
+        app, settings=kernel.settings, verifier=auth_server.verifier, scopes_supported=scopes
+    )
+    observed = RequestTelemetry(guarded, kernel)
+    return SandboxMarker(observed) if kernel.sandbox else observed

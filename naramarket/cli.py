@@ -18,6 +18,7 @@ import msgspec
 
 from naramarket import __version__
 from naramarket.kernel import NaramarketError, Settings, problem
+from naramarket.kernel.auth import check_bind
 
 __all__ = ["main", "mcp_stdio_main"]
 
@@ -51,6 +52,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.sandbox:
         os.environ["NARAMARKET_SANDBOX"] = "1"  # so --reload workers see it too
     settings = _settings(args)
+    if args.allow_open:
+        settings = msgspec.structs.replace(settings, auth_allow_open=True)
+        os.environ["NARAMARKET_AUTH_ALLOW_OPEN"] = "1"
+    try:
+        check_bind(settings, args.host)
+    except ValueError as exc:
+        raise SystemExit(f"naramarket: {exc}") from None
     if settings.sandbox:
         print(
             "naramarket: SANDBOX mode — answers are fake data, not real procurement records", file=sys.stderr
@@ -69,6 +77,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_level=args.log_level,
+        log_config=None,  # keep the redacting handler from _configure_logging
+        access_log=False,  # the app logs each request itself (route, status, request and trace ids)
         timeout_graceful_shutdown=5,
     )
     return 0
@@ -146,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--sandbox", action="store_true", help="answer from the built-in fake upstream")
     serve.add_argument("--reload", action="store_true", help="restart on code changes (development)")
     serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--allow-open", action="store_true", help="allow NARAMARKET_AUTH=off on a non-loopback host"
+    )
     serve.set_defaults(func=cmd_serve)
 
     tools = sub.add_parser("tools", help="list the tools")
@@ -171,12 +184,29 @@ def build_parser() -> argparse.ArgumentParser:
     plugins = sub.add_parser("plugins", help="list loaded plugins")
     plugins.add_argument("--json", action="store_true")
     plugins.set_defaults(func=cmd_plugins)
+
+    from naramarket.cli_auth import add_parsers
+
+    add_parsers(sub)
     return parser
+
+
+def _configure_logging(*, server: bool) -> None:
+    """Logs go to stderr (JSON lines, readable on a TTY); one-shot commands show only warnings."""
+    from naramarket.kernel.logs import configure_logging
+
+    try:
+        settings = Settings.from_env()
+    except ValueError:
+        settings = Settings()  # the command itself reports the bad setting
+    verbose = server or "NARAMARKET_LOG_LEVEL" in os.environ
+    configure_logging(settings.log_level if verbose else "warning", settings.log_format)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``naramarket``."""
     args = build_parser().parse_args(argv)
+    _configure_logging(server=args.command == "serve")
     try:
         return int(args.func(args))
     except KeyboardInterrupt:
@@ -188,6 +218,7 @@ def mcp_stdio_main() -> None:
     from naramarket.adapters.mcp import run_stdio
     from naramarket.app import make_kernel
 
+    _configure_logging(server=True)
     settings = Settings.from_env()
     anyio.run(run_stdio, make_kernel(settings))
 

@@ -7,6 +7,8 @@ from typing import Literal, get_args
 
 import msgspec
 
+from .catalog import load_catalog
+
 __all__ = [
     "DEFAULT_SERVICE_KEY",
     "FAULT_KINDS",
@@ -70,6 +72,8 @@ class SandboxConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
             raise ValueError(f"unknown fault kinds: {sorted(unknown)}")
         if any(size < 0 for size in self.rows.values()):
             raise ValueError("rows sizes must not be negative")
+        if unknown_ops := set(self.rows) - set(load_catalog().operations):
+            raise ValueError(f"rows names unknown operations: {sorted(unknown_ops)}")
         if self.quota is not None and self.quota < 0:
             raise ValueError("quota must not be negative")
         if self.max_tps is not None and self.max_tps <= 0:

@@ -17,6 +17,7 @@ __all__ = [
     "INST",
     "ITEM",
     "NUMBER",
+    "RANK",
     "REGION",
     "STATIC",
     "TITLE",
@@ -27,8 +28,9 @@ __all__ = [
     "date_stem",
 ]
 
-DATE, ID, URL_ID, AMOUNT, INST, CORP, ITEM, TITLE, REGION, NUMBER, YN, STATIC = (
-    "date", "id", "url_id", "amount", "inst", "corp", "item", "title", "region", "number", "yn", "static",
+DATE, ID, URL_ID, AMOUNT, INST, CORP, ITEM, TITLE, REGION, RANK, NUMBER, YN, STATIC = (
+    "date", "id", "url_id", "amount", "inst", "corp", "item", "title", "region", "rank", "number", "yn",
+    "static",
 )  # fmt: skip
 
 
@@ -76,6 +78,8 @@ _TITLES = frozenset({
     "bidNtceNm", "cntrctNm", "bizNm", "prcrmntReqNm", "dlvrReqNm", "cntrctDlvrReqNm", "ntceNm",
     "cnstwkNm", "bfSpecBizNm", "orderBizNm",
 })  # fmt: skip
+# Positions within one notice's rows (bidders by rank, the 15 reserve prices): record index + 1.
+_RANKS = frozenset({"opengRank", "compnoRsrvtnPrceSno"})
 # Identifiers that must differ per record even when the sample is a legacy all-digit number.
 KEY_FIELDS = (
     "bidNtceNo", "bfSpecRgstNo", "untyCntrctNo", "dcsnCntrctNo", "prcrmntReqNo", "orderPlanUntyNo",
@@ -99,6 +103,8 @@ def classify(name: str, sample: str, service: str) -> Kind:
         return Kind(URL_ID, ())
     if name in _TITLES:
         return Kind(TITLE)
+    if name in _RANKS:
+        return Kind(RANK)
     if name in _ITEM:
         return Kind(ITEM, (_ITEM[name],))
     if match := _INST.match(name):

@@ -114,6 +114,8 @@ class Universe:
             year = format_minute(minute, 0, "year")
             for spec in s.ids:
                 row[spec.name] = spec.value(i, year)
+            for name in s.rank_fields:
+                row[name] = str(i + 1)
             if s.title_fields:
                 inst = o.inst_a or INSTITUTIONS[a]
                 subject = o.title_term or (o.item or items[item_index]).name
@@ -184,10 +186,11 @@ def _item(attrs: dict[tuple[str, str], str], seed: int) -> Item | None:
     number = attrs.get(("item", "detail")) or attrs.get(("item", "class"))
     if name is None and number is None:
         return None
-    for item in (*GOODS, *SERVICES, *WORKS):
+    pool = (*GOODS, *SERVICES, *WORKS)
+    for item in pool:
         if name in (None, item.name) and (number is None or (item.class_no + "01").startswith(number)):
             return item
-    base = (GOODS + SERVICES + WORKS)[stable_hash(seed, "item", name, number) % len(GOODS + SERVICES)]
+    base = pool[stable_hash(seed, "item", name, number) % len(pool)]
     class_no = (number or f"{40000000 + stable_hash(seed, 'class', name) % 50000000}")[:8].ljust(8, "0")
     item_name = name or base.name
     return Item(class_no, item_name, base.unit, f"{item_name}, 규격서 참조")

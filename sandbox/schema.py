@@ -19,8 +19,10 @@ from .fields import (
     ID,
     INST,
     ITEM,
+    KEY_FIELDS,
     NUMBER,
     R_ID,
+    RANK,
     REGION,
     TITLE,
     URL_ID,
@@ -95,6 +97,20 @@ _DATE_RULES = (
 )
 
 
+# Shapes for key fields whose catalog sample is empty (new-system numbers: R + yy + stage + seq).
+_ID_SHAPES = {
+    "bidNtceNo": "R25BK00000000",
+    "bfSpecRgstNo": "R25BD00000000",
+    "orderPlanUntyNo": "R25DD00000000",
+    "prcrmntReqNo": "R25DC00000000",
+    "untyCntrctNo": "R25TA00000000",
+    "dcsnCntrctNo": "R25TA00000000",
+    "dlvrReqNo": "R25TB00000000",
+    "cntrctDlvrReqNo": "R25TB00000000",
+    "prdctIdntNo": "00000000",
+}
+
+
 class IdSpec(NamedTuple):
     """A per-record identifier: ``R{yy}{stage}{seq}`` or a fixed-width digit sequence."""
 
@@ -135,16 +151,19 @@ class RecordSchema:
         self.item_fields: list[tuple[str, str, str]] = []
         self.region_fields: list[str] = []
         self.title_fields: list[str] = []
+        self.rank_fields: list[str] = []
         self.ids: list[IdSpec] = []
-        self.urls: list[tuple[str, str, str, str]] = []
+        self._url_samples: list[tuple[str, str]] = []
         self.dates: dict[str, str] = {}
         self.amounts: list[tuple[str, float, int]] = []
         self.varied: list[tuple[str, str, str]] = []  # (name, kind, sample) for base rows
         for field in op.fields:
             self._add(field.name, field.sample, classify(field.name, field.sample, op.service))
         self._borrow_date_formats({f.name for f in op.fields if not f.sample})
+        # Key fields first (bidNtceNo before befBidBbancNo): URLs then carry the record's own number.
+        self.ids.sort(key=lambda spec: KEY_FIELDS.index(spec.name) if spec.name in KEY_FIELDS else 99)
         self.primary_id = self.ids[0].name if self.ids else None
-        self.urls = [self._url_with_id(*u) for u in self.urls]
+        self.urls = [self._url_with_id(name, sample) for name, sample in self._url_samples]
         self.anchor_fields, self.derived_fields = self._split_dates()
         self.base_rows = [self._base_row(k) for k in range(BASE_ROWS)]
         self.inst_frags = {g: [self.inst_fragment(g, i) for i in INSTITUTIONS] for g in ("a", "b")}
@@ -161,7 +180,7 @@ class RecordSchema:
         elif what == ID:
             self.ids.append(self._id_spec(name, sample))
         elif what == URL_ID:
-            self.urls.append((name, sample, "", ""))
+            self._url_samples.append((name, sample))
         elif what == AMOUNT:
             self.amounts.append(self._amount_spec(name, sample))
         elif what == INST:
@@ -174,6 +193,8 @@ class RecordSchema:
             self.region_fields.append(name)
         elif what == TITLE:
             self.title_fields.append(name)
+        elif what == RANK:
+            self.rank_fields.append(name)
         else:
             self.varied.append((name, what, sample))
 
@@ -181,6 +202,7 @@ class RecordSchema:
 
     def _id_spec(self, name: str, sample: str) -> IdSpec:
         h = stable_hash(self.seed, self.op.name, "id", name)
+        sample = sample or _ID_SHAPES.get(name, "")
         match = R_ID.fullmatch(sample)
         if match:
             digits = len(match.group(3))
@@ -190,7 +212,8 @@ class RecordSchema:
         year_prefix = sample.startswith("20")
         return IdSpec(name, "", f"%0{digits}d", 10**digits, h % 10**digits, 1 + (h >> 32) % 7, year_prefix)
 
-    def _url_with_id(self, name: str, sample: str, _pre: str, _post: str) -> tuple[str, str, str, str]:
+    def _url_with_id(self, name: str, sample: str) -> tuple[str, str, str, str]:
+        """(field, text before the number, text after it, field holding the number)."""
         match = R_ID.search(sample)
         assert match is not None
         stage = match.group(2)

@@ -19,6 +19,7 @@ import datetime as dt
 from typing import Annotated
 
 import msgspec
+
 from naramarket.kernel import (
     YEAR,
     Context,

@@ -49,7 +49,9 @@ def me(url: str, token: str) -> httpx.Response:
 
 def test_client_credentials_basic_and_post(server, data_dir):
     cid, secret = new_client(data_dir, [READ, ADMIN])
-    basic = httpx.post(f"{server.url}/auth/token", data={"grant_type": "client_credentials"}, auth=(cid, secret))
+    basic = httpx.post(
+        f"{server.url}/auth/token", data={"grant_type": "client_credentials"}, auth=(cid, secret)
+    )
     assert basic.status_code == 200
     assert basic.headers["cache-control"] == "no-store"
     body = basic.json()
@@ -72,7 +74,9 @@ def test_client_credentials_refusals(server, data_dir):
     wide = httpx.post(token, data={"grant_type": "client_credentials", "scope": ADMIN}, auth=(cid, secret))
     assert wide.json()["error"] == "invalid_scope"
     other = httpx.post(
-        token, data={"grant_type": "client_credentials", "resource": "https://evil.example"}, auth=(cid, secret)
+        token,
+        data={"grant_type": "client_credentials", "resource": "https://evil.example"},
+        auth=(cid, secret),
     )
     assert other.json()["error"] == "invalid_target"
 
@@ -180,7 +184,9 @@ def test_authorization_code_with_pkce_through_the_login_page(server, data_dir):
     bad = httpx.post(f"{server.url}/auth/token", data={**form, "code_verifier": pkce()[0]})
     assert bad.json()["error"] == "invalid_grant"  # and the code is now spent
     verifier, challenge = pkce()
-    query = parse_qs(urlsplit(authorize(server.url, cid, challenge, "alice", "correct horse").headers["location"]).query)
+    query = parse_qs(
+        urlsplit(authorize(server.url, cid, challenge, "alice", "correct horse").headers["location"]).query
+    )
     form.update(code=query["code"][0], code_verifier=verifier)
     tokens = httpx.post(f"{server.url}/auth/token", data=form)
     assert tokens.status_code == 200, tokens.text
@@ -198,8 +204,13 @@ def test_authorize_never_redirects_to_an_unregistered_uri(server, data_dir):
     for uri in ("https://evil.example/cb", REDIRECT + "/", REDIRECT + "?x=1"):
         r = httpx.get(
             f"{server.url}/auth/authorize",
-            params={"response_type": "code", "client_id": cid, "redirect_uri": uri, "code_challenge": challenge,
-                    "code_challenge_method": "S256"},
+            params={
+                "response_type": "code",
+                "client_id": cid,
+                "redirect_uri": uri,
+                "code_challenge": challenge,
+                "code_challenge_method": "S256",
+            },
         )
         assert r.status_code == 400 and "location" not in r.headers
     no_pkce = httpx.get(
@@ -216,14 +227,22 @@ def test_deny_redirects_with_access_denied(server, data_dir):
     with httpx.Client(base_url=server.url) as browser:
         page = browser.get(
             "/auth/authorize",
-            params={"response_type": "code", "client_id": cid, "redirect_uri": REDIRECT, "state": "s1",
-                    "code_challenge": challenge, "code_challenge_method": "S256"},
+            params={
+                "response_type": "code",
+                "client_id": cid,
+                "redirect_uri": REDIRECT,
+                "state": "s1",
+                "code_challenge": challenge,
+                "code_challenge_method": "S256",
+            },
         )
         form = Form()
         form.feed(page.text)
         r = browser.post(form.action, data={**form.fields, "action": "deny"})
     assert parse_qs(urlsplit(r.headers["location"]).query) == {
-        "error": ["access_denied"], "iss": [server.url], "state": ["s1"]
+        "error": ["access_denied"],
+        "iss": [server.url],
+        "state": ["s1"],
     }
 
 
@@ -234,11 +253,18 @@ def test_refresh_rotation_and_reuse_revokes_the_family(server, data_dir):
     code = parse_qs(urlsplit(r.headers["location"]).query)["code"][0]
     first = httpx.post(
         f"{server.url}/auth/token",
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, "code_verifier": verifier},
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "code_verifier": verifier,
+        },
         auth=(cid, secret),
     ).json()
     refresh = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
-    assert httpx.post(f"{server.url}/auth/token", data=refresh).json()["error"] == "invalid_grant"  # no client
+    assert (
+        httpx.post(f"{server.url}/auth/token", data=refresh).json()["error"] == "invalid_grant"
+    )  # no client
     second = httpx.post(f"{server.url}/auth/token", data=refresh, auth=(cid, secret)).json()
     assert second["refresh_token"] != first["refresh_token"]
     assert me(server.url, second["access_token"]).status_code == 200
@@ -246,7 +272,10 @@ def test_refresh_rotation_and_reuse_revokes_the_family(server, data_dir):
     assert reused.json()["error"] == "invalid_grant"
     # the reuse revoked the whole family: the newest refresh token and its access token too
     newest = {"grant_type": "refresh_token", "refresh_token": second["refresh_token"]}
-    assert httpx.post(f"{server.url}/auth/token", data=newest, auth=(cid, secret)).json()["error"] == "invalid_grant"
+    assert (
+        httpx.post(f"{server.url}/auth/token", data=newest, auth=(cid, secret)).json()["error"]
+        == "invalid_grant"
+    )
     assert me(server.url, second["access_token"]).status_code == 401
     assert me(server.url, first["access_token"]).status_code == 401
 
@@ -260,12 +289,18 @@ def test_revocation_endpoint(server, data_dir):
     assert httpx.post(f"{server.url}/auth/revoke", data={"token": token}).status_code == 401  # not its client
     r = httpx.post(f"{server.url}/auth/revoke", data={"token": token}, auth=(other, other_secret))
     assert r.status_code == 401
-    assert httpx.post(f"{server.url}/auth/revoke", data={"token": token}, auth=(cid, secret)).status_code == 200
+    assert (
+        httpx.post(f"{server.url}/auth/revoke", data={"token": token}, auth=(cid, secret)).status_code == 200
+    )
     denied = me(server.url, token)
     assert denied.status_code == 401 and 'error="invalid_token"' in denied.headers["www-authenticate"]
-    rest = httpx.post(f"{server.url}/api/v1/tools/read_echo", json={}, headers={"Authorization": f"Bearer {token}"})
+    rest = httpx.post(
+        f"{server.url}/api/v1/tools/read_echo", json={}, headers={"Authorization": f"Bearer {token}"}
+    )
     assert rest.status_code == 401
-    assert httpx.post(f"{server.url}/auth/revoke", data={"token": "junk"}, auth=(cid, secret)).status_code == 200
+    assert (
+        httpx.post(f"{server.url}/auth/revoke", data={"token": "junk"}, auth=(cid, secret)).status_code == 200
+    )
 
 
 def test_disabling_a_client_revokes_its_tokens(server, data_dir):
@@ -277,7 +312,9 @@ def test_disabling_a_client_revokes_its_tokens(server, data_dir):
     assert store.disable_client(cid)
     store.close()
     assert me(server.url, token).status_code == 401
-    again = httpx.post(f"{server.url}/auth/token", data={"grant_type": "client_credentials"}, auth=(cid, secret))
+    again = httpx.post(
+        f"{server.url}/auth/token", data={"grant_type": "client_credentials"}, auth=(cid, secret)
+    )
     assert again.status_code == 401
 
 

@@ -71,7 +71,9 @@ def _headers(tokens: dict[str, str], case: str, scope: str) -> dict[str, str]:
 def test_rest(server, tool, case):
     live, tokens = server
     scope = TOOLS[tool]
-    r = httpx.post(f"{live.url}/api/v1/tools/{tool}", json={"text": "x"}, headers=_headers(tokens, case, scope))
+    r = httpx.post(
+        f"{live.url}/api/v1/tools/{tool}", json={"text": "x"}, headers=_headers(tokens, case, scope)
+    )
     check(r, case, scope, live.url)
     if case == "right":
         assert r.json()["subject"].startswith("nmc_")  # the principal reached the handler

@@ -14,6 +14,7 @@ import sys
 import sysconfig
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -172,35 +173,44 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.anyio
-async def test_served_tool_appears_on_rest_sse_and_mcp(fresh_venv):
+@pytest.fixture
+def served(fresh_venv) -> Iterator[str]:
+    """``naramarket serve`` from the fresh venv, on a free loopback port."""
     port = _free_port()
     proc = subprocess.Popen(
         [str(fresh_venv / "bin" / "naramarket"), "serve", "--port", str(port), "--log-level", "warning"],
         env=_env(),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        async with httpx.AsyncClient(base_url=base, timeout=10) as http:
-            for _ in range(150):
-                try:
-                    if (await http.get("/api/v1/health")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            listed = (await http.get("/api/v1/tools")).json()["tools"]
-            assert "hello_greet" in [t["name"] for t in listed]
-            rest = (await http.post("/api/v1/tools/hello_greet", json={"name": "조달"})).json()
-            assert rest == {"text": "안녕하세요 조달", "length": 8}
-            stream = await http.post("/api/v1/tools/hello_greet/stream", json={"name": "조달"})
-            assert "event: result" in stream.text and '"length":8' in stream.text
-        async with Client(f"{base}/mcp", mode="legacy") as client:
-            tools = {t.name: t for t in (await client.list_tools()).tools}
-            assert tools["hello_greet"].annotations.open_world_hint is False
-            result = await client.call_tool("hello_greet", {"name": "조달"})
-            assert result.structured_content == rest
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(f"{base}/api/v1/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield base
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.mark.anyio
+async def test_served_tool_appears_on_rest_sse_and_mcp(served):
+    async with httpx.AsyncClient(base_url=served, timeout=10) as http:
+        listed = (await http.get("/api/v1/tools")).json()["tools"]
+        assert "hello_greet" in [t["name"] for t in listed]
+        rest = (await http.post("/api/v1/tools/hello_greet", json={"name": "조달"})).json()
+        assert rest == {"text": "안녕하세요 조달", "length": 8}
+        stream = await http.post("/api/v1/tools/hello_greet/stream", json={"name": "조달"})
+        assert "event: result" in stream.text and '"length":8' in stream.text
+    async with Client(f"{served}/mcp", mode="legacy") as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+        assert tools["hello_greet"].annotations.open_world_hint is False
+        result = await client.call_tool("hello_greet", {"name": "조달"})
+        assert result.structured_content == rest

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+
 from naramarket.sandbox import DEFAULT_SERVICE_KEY, SandboxConfig, create_app
 
 # Pinned so record contents do not depend on today's date.

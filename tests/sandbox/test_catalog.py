@@ -8,8 +8,9 @@ from pathlib import Path
 from types import ModuleType
 
 import httpx
-import naramarket.sandbox
 import pytest
+
+import naramarket.sandbox
 from naramarket.sandbox import DEFAULT_SERVICE_KEY
 from naramarket.sandbox.catalog import load_catalog
 

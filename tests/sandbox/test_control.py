@@ -69,7 +69,14 @@ async def test_config_changes_at_runtime(client: httpx.AsyncClient) -> None:
 @pytest.mark.anyio
 @pytest.mark.parametrize(
     "change",
-    [{"fault_rate": 2}, {"items_shape": "table"}, {"faults": ["meteor"]}, {"seed": 3}, {"latency": "slow"}],
+    [
+        {"fault_rate": 2},
+        {"items_shape": "table"},
+        {"faults": ["meteor"]},
+        {"rows": {"getNothing": 5}},
+        {"seed": 3},
+        {"latency": "slow"},
+    ],
 )
 async def test_invalid_config_changes_are_refused(
     client: httpx.AsyncClient, change: dict[str, object]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+
 from naramarket.sandbox import DEFAULT_SERVICE_KEY
 from naramarket.sandbox.catalog import Limit
 from naramarket.sandbox.dates import exceeds, parse_bound

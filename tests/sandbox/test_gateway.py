@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 
 import httpx
 import pytest
+
 from naramarket.sandbox import DEFAULT_SERVICE_KEY
 
 from .helpers import BID_THNG, bid_params, body

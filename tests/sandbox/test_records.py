@@ -10,6 +10,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+
 from naramarket.sandbox import DEFAULT_SERVICE_KEY
 
 from .helpers import BID_THNG, MAS, bid_params, body, client_for, fetch_all, make_config
@@ -126,3 +127,17 @@ def test_splitting_a_date_range_returns_the_same_records(
         assert all(begin <= stamp <= end for stamp in stamps)
 
     anyio.run(union_equals_whole)
+
+
+@pytest.mark.anyio
+async def test_the_bidders_of_one_notice_come_ranked(client: httpx.AsyncClient) -> None:
+    path = "/1230000/as/ScsbidInfoService/getOpengResultListInfoOpengCompt"
+    params = {"ServiceKey": DEFAULT_SERVICE_KEY, "type": "json", "bidNtceNo": "R25BK01027145"}
+    page = body(await client.get(path, params={**params, "numOfRows": "100"}))
+    ranks = [item["opengRank"] for item in page["items"]]
+    assert 3 <= len(ranks) == page["totalCount"]
+    assert ranks == [str(n) for n in range(1, len(ranks) + 1)]
+    assert {item["bidNtceNo"] for item in page["items"]} == {"R25BK01027145"}
+    reserve = "/1230000/as/ScsbidInfoService/getOpengResultListInfoServcPreparPcDetail"
+    prices = body(await client.get(reserve, params={**params, "inqryDiv": "2", "numOfRows": "100"}))
+    assert prices["totalCount"] == 15  # 복수예비가격 are always 15

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+
 from naramarket.sandbox import serving
 
 from .helpers import BID_THNG, bid_params, make_config

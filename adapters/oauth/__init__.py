@@ -1,0 +1,11 @@
+"""The embedded OAuth 2.1 authorization server (users, clients, keys, endpoints).
+
+The resource-server side (checking tokens, enforcing scopes) is the kernel's (``kernel/auth.py``);
+this package only issues and revokes tokens and publishes the metadata.
+"""
+
+from .keys import KeyRing
+from .server import AuthServer, OAuthError
+from .store import AuthStore, Client, User
+
+__all__ = ["AuthServer", "AuthStore", "Client", "KeyRing", "OAuthError", "User"]

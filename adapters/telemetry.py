@@ -1,0 +1,100 @@
+"""Per-request telemetry as a plain ASGI middleware: request id, SERVER span, HTTP metrics, access log."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
+
+import structlog
+from opentelemetry import propagate
+from opentelemetry.trace import SpanKind, Status, StatusCode
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from naramarket.kernel import Kernel
+
+__all__ = ["RequestTelemetry"]
+
+log = logging.getLogger("naramarket.http")
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+UNMATCHED = "unmatched"  # route label of requests no route matched (404 scans stay one series)
+
+
+def _route_template(scope: Scope) -> str:
+    route = scope.get("route")
+    return str(getattr(route, "path", None) or UNMATCHED)
+
+
+class RequestTelemetry:
+    """Wraps the app: binds ``request_id``, opens a SERVER span, measures latency by route template.
+
+    An incoming ``X-Request-ID`` (if sane) is kept, otherwise one is made; it is echoed in the
+    response. Incoming W3C ``traceparent`` continues the caller's trace. Spans exist only when
+    tracing is configured.
+    """
+
+    def __init__(self, app: ASGIApp, kernel: Kernel) -> None:
+        self.app = app
+        self.kernel = kernel
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        incoming = headers.get("x-request-id", "")
+        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        method = scope["method"] if scope["method"] in _METHODS else "OTHER"
+        status = 500  # unless the app starts a response
+        metrics = self.kernel.metrics
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        span_cm: AbstractContextManager[Any] = nullcontext()
+        if self.kernel.telemetry.enabled:
+            span_cm = self.kernel.telemetry.tracer.start_as_current_span(
+                method,
+                context=propagate.extract(headers),
+                kind=SpanKind.SERVER,
+                attributes={
+                    "http.request.method": method,
+                    "url.path": scope.get("path", ""),
+                    "url.scheme": scope.get("scheme", "http"),
+                    "naramarket.request_id": request_id,
+                },
+            )
+        metrics.http_in_flight.inc()
+        started = time.perf_counter()
+        with structlog.contextvars.bound_contextvars(request_id=request_id), span_cm as span:
+            try:
+                await self.app(scope, receive, send_with_id)
+            finally:
+                elapsed = time.perf_counter() - started
+                route = _route_template(scope)
+                metrics.http_in_flight.dec()
+                metrics.http_duration.labels(route, method, str(status)).observe(elapsed)
+                if span is not None:
+                    span.update_name(f"{method} {route}")
+                    span.set_attribute("http.route", route)
+                    span.set_attribute("http.response.status_code", status)
+                    if status >= 500:
+                        span.set_status(Status(StatusCode.ERROR))
+                log.info(
+                    "http request",
+                    extra={
+                        "method": method,
+                        "route": route,
+                        "path": scope.get("path", ""),
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000, 1),
+                    },
+                )

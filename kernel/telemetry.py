@@ -1,0 +1,130 @@
+"""OpenTelemetry tracing, configured from the standard ``OTEL_*`` environment; off when none is set.
+
+With no exporter configured there is no SDK provider, no exporter thread and no httpx
+instrumentation: spans come from the API's no-op tracer (or from whatever global provider a host
+such as ``opentelemetry-instrument`` installed). With ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or
+``OTEL_TRACES_EXPORTER=otlp|console``) the kernel owns a provider that exports OTLP/HTTP protobuf,
+e.g. to Jaeger's :4318.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+from opentelemetry import trace
+
+from .logs import redact_text
+
+__all__ = ["TRACER_NAME", "Telemetry", "current_trace_id", "tracing_requested"]
+
+TRACER_NAME = "naramarket"
+log = logging.getLogger("naramarket.telemetry")
+
+
+def tracing_requested(env: Mapping[str, str]) -> bool:
+    """True when the environment asks for a trace exporter (the spec's default "otlp" alone does not)."""
+    if env.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
+        return False
+    exporters = {e.strip().lower() for e in env.get("OTEL_TRACES_EXPORTER", "").split(",") if e.strip()}
+    if exporters:
+        return exporters != {"none"}
+    return bool(env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
+
+
+def current_trace_id() -> str | None:
+    """The id of the trace being recorded in this context (32 hex digits), or None."""
+    context = trace.get_current_span().get_span_context()
+    return format(context.trace_id, "032x") if context.is_valid else None
+
+
+async def _scrub_client_span(span: Any, request: Any) -> None:
+    """httpx request hook: no service key in the URL attribute or the name of an upstream span."""
+    if not span.is_recording():
+        return
+    url = httpx.URL(str(request.url))
+    clean = redact_text(str(url))
+    attributes = getattr(span, "attributes", None) or {}
+    for name in ("url.full", "http.url"):
+        if name in attributes:
+            span.set_attribute(name, clean)
+    operation = "/".join(url.path.rstrip("/").split("/")[-2:])
+    method = request.method.decode() if isinstance(request.method, bytes) else str(request.method)
+    span.update_name(redact_text(f"{method} {operation}"))
+    span.set_attribute("naramarket.upstream.operation", redact_text(operation))
+    if "pageNo" in url.params:
+        span.set_attribute("naramarket.upstream.page", url.params["pageNo"])
+
+
+class Telemetry:
+    """The kernel's tracer: an SDK provider when ``OTEL_*`` asks for export, the no-op API otherwise."""
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        self.env = os.environ if env is None else env
+        self.enabled = tracing_requested(self.env)
+        self.provider: Any = None  # opentelemetry.sdk.trace.TracerProvider once started
+
+    @property
+    def tracer(self) -> trace.Tracer:
+        """The tracer for naramarket's own spans."""
+        if self.provider is not None:
+            return self.provider.get_tracer(TRACER_NAME)  # type: ignore[no-any-return]
+        return trace.get_tracer(TRACER_NAME)
+
+    def start(self) -> None:
+        """Build the provider and its exporters (once); a no-op when tracing is off."""
+        if not self.enabled or self.provider is not None:
+            return
+        from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+        attributes: dict[str, Any] = {}
+        if "OTEL_SERVICE_NAME" not in self.env and "service.name" not in self.env.get(
+            "OTEL_RESOURCE_ATTRIBUTES", ""
+        ):
+            attributes[SERVICE_NAME] = "naramarket"
+        provider = TracerProvider(resource=Resource.create(attributes))
+        for exporter in self._exporters():
+            provider.add_span_processor(BatchSpanProcessor(exporter))
+        self.provider = provider
+
+    def _exporters(self) -> list[Any]:
+        names = {e.strip().lower() for e in self.env.get("OTEL_TRACES_EXPORTER", "otlp").split(",")}
+        exporters: list[Any] = []
+        if "otlp" in names:
+            protocol = self.env.get(
+                "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", self.env.get("OTEL_EXPORTER_OTLP_PROTOCOL", "")
+            )
+            if protocol and protocol != "http/protobuf":
+                log.warning("OTLP protocol %r is not supported; exporting http/protobuf instead", protocol)
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+            exporters.append(OTLPSpanExporter())  # endpoint, headers, timeout: from OTEL_EXPORTER_OTLP_*
+        if "console" in names:  # stderr: stdout carries stdio MCP
+            from opentelemetry.sdk.trace.export import ConsoleSpanExporter
+
+            exporters.append(ConsoleSpanExporter(out=sys.stderr))
+        for unknown in names - {"otlp", "console", "none", ""}:
+            log.warning("unsupported OTEL_TRACES_EXPORTER %r ignored", unknown)
+        return exporters
+
+    def instrument(self, client: httpx.AsyncClient) -> None:
+        """One CLIENT span per upstream request, with the key scrubbed (only when tracing is on)."""
+        if self.provider is None:
+            return
+        from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+        HTTPXClientInstrumentor.instrument_client(
+            client, tracer_provider=self.provider, request_hook=_scrub_client_span
+        )
+
+    def shutdown(self) -> None:
+        """Flush pending spans and stop the exporters."""
+        if self.provider is not None:
+            self.provider.shutdown()
+            self.provider = None

@@ -1,0 +1,1 @@
+"""Tests of ``naramarket.kernel``, one module per kernel module."""

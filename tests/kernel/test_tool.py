@@ -1,0 +1,78 @@
+"""kernel/tool.py: a tool is declared once, from an async handler's annotations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import pytest
+
+from naramarket.kernel import Context, Listing, Params, tool
+
+from .fakes import Row
+
+
+class Query(Params):
+    """One argument."""
+
+    category: str
+
+
+class Done(msgspec.Struct):
+    """An empty result."""
+
+
+def declare(name: str = "mall_products") -> Any:
+    return tool(
+        name=name, title=("쇼핑몰 품목", "Mall products"), description=("한국어 설명", "English text")
+    )
+
+
+def test_params_and_result_come_from_the_handler_annotations() -> None:
+    @declare()
+    async def handler(ctx: Context, p: Query) -> Listing[Row]:
+        raise NotImplementedError
+
+    assert handler.params is Query
+    assert handler.result == Listing[Row]
+    assert handler.streams_items is True  # listing tools stream items to SSE clients
+    assert handler.title == "쇼핑몰 품목 / Mall products"
+    assert handler.description == "한국어 설명\n\nEnglish text"
+
+
+def test_a_plain_result_does_not_stream() -> None:
+    @declare()
+    async def handler(ctx: Context, p: Query) -> Done:
+        return Done()
+
+    assert handler.streams_items is False
+
+
+@pytest.mark.parametrize("name", ["MallProducts", "mall-products", "2mall", "", "x" * 65])
+def test_names_must_be_snake_case_ascii(name: str) -> None:
+    with pytest.raises(ValueError, match="snake_case"):
+        declare(name)
+
+
+def test_a_sync_handler_is_refused() -> None:
+    def handler(ctx: Context, p: Query) -> Done:
+        return Done()
+
+    with pytest.raises(TypeError, match="async def"):
+        declare()(handler)
+
+
+def test_params_must_be_a_struct() -> None:
+    async def handler(ctx: Context, p: dict) -> Done:  # type: ignore[type-arg]
+        return Done()
+
+    with pytest.raises(TypeError, match="msgspec Struct"):
+        declare()(handler)
+
+
+def test_the_return_type_is_required() -> None:
+    async def handler(ctx: Context, p: Query):  # type: ignore[no-untyped-def]
+        return Done()
+
+    with pytest.raises(TypeError, match="return type"):
+        declare()(handler)

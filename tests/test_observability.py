@@ -1,0 +1,325 @@
+"""Observability end to end: OTLP traces, /metrics, readiness and logs — never the service key.
+
+The upstream is a small fake data.go.kr behind ``httpx.MockTransport`` (it can refuse and fail on
+demand); the OTLP collector is a tiny HTTP server on 127.0.0.1 inside the test.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+import httpx
+import pytest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+from opentelemetry.proto.trace.v1.trace_pb2 import Span
+from prometheus_client.parser import text_string_to_metric_families
+
+from naramarket.app import create_app, make_kernel
+from naramarket.kernel import Settings
+from naramarket.kernel.logs import configure_logging
+from tests.conftest import start_server
+
+# A unique marker holding '+', '/' and '=' so that its percent-encoded spellings differ.
+SERVICE_KEY = "obs+MARKER/9f3c2a=="
+KEY_SPELLINGS = {SERVICE_KEY, quote(SERVICE_KEY, safe=""), quote(quote(SERVICE_KEY, safe=""), safe="")}
+KEY_SPELLINGS.add(quote_plus(SERVICE_KEY))
+OPERATION = "getMASCntrctPrdctInfoList"
+ROWS = 25  # three pages of 10
+CALL = "/api/v1/tools/crawl_list"
+
+
+class FakeGateway:
+    """data.go.kr for ``crawl_list``: category 거부 gets gateway code 30, 불안정 a 503 on page 2 once."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, int]] = []
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        assert request.url.params["ServiceKey"] == SERVICE_KEY
+        category = request.url.params["prdctClsfcNoNm"]
+        page, size = int(request.url.params["pageNo"]), int(request.url.params["numOfRows"])
+        self.seen.append((category, page))
+        if category == "거부":
+            body = (
+                "<OpenAPI_ServiceResponse><cmmMsgHeader><errMsg>SERVICE ERROR</errMsg><returnAuthMsg>"
+                "SERVICE_KEY_IS_NOT_REGISTERED_ERROR</returnAuthMsg><returnReasonCode>30"
+                "</returnReasonCode></cmmMsgHeader></OpenAPI_ServiceResponse>"
+            )
+            return httpx.Response(200, text=body)
+        if category == "불안정" and page == 2 and self.seen.count((category, 2)) == 1:
+            return httpx.Response(503, content=b"")
+        rows = [
+            {
+                "prdctIdntNo": f"P{i:04d}",
+                "shopngCntrctNo": "C1",
+                "shopngCntrctSno": str(i),
+                "prdctClsfcNoNm": category,
+            }
+            for i in range((page - 1) * size, min(page * size, ROWS))
+        ]
+        header = {"resultCode": "00", "resultMsg": "NORMAL SERVICE."}
+        body = {"items": rows, "numOfRows": size, "pageNo": page, "totalCount": ROWS}
+        return httpx.Response(200, json={"response": {"header": header, "body": body}})
+
+
+def observed_app(**settings: Any) -> Any:
+    """The real app on the fake gateway, with ``SERVICE_KEY`` and auth off."""
+    base = {
+        "service_key": SERVICE_KEY,
+        "api_base": "http://gateway.test/1230000",
+        "rate_limit": 0,
+        "auth": "off",
+    }
+    kernel = make_kernel(Settings(**{**base, **settings}), transport=httpx.MockTransport(FakeGateway()))
+    return create_app(kernel=kernel)
+
+
+class Collector:
+    """An OTLP/HTTP trace receiver on 127.0.0.1: keeps every request body it is sent."""
+
+    def __init__(self) -> None:
+        self.bodies: list[bytes] = []
+        bodies = self.bodies
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                assert self.path == "/v1/traces"
+                bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
+                reply = ExportTraceServiceResponse().SerializeToString()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def spans(self) -> list[Span]:
+        out: list[Span] = []
+        for body in self.bodies:
+            request = ExportTraceServiceRequest.FromString(body)
+            for resource_spans in request.resource_spans:
+                for scope_spans in resource_spans.scope_spans:
+                    out.extend(scope_spans.spans)
+        return out
+
+
+@pytest.fixture
+def collector(monkeypatch: pytest.MonkeyPatch) -> Iterator[Collector]:
+    """A receiver, and the standard OTEL_* environment pointing at it."""
+    receiver = Collector()
+    monkeypatch.setenv("OTEL_TRACES_EXPORTER", "otlp")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.url)
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+    monkeypatch.setenv("OTEL_BSP_SCHEDULE_DELAY", "50")
+    yield receiver
+    receiver.server.shutdown()
+
+
+@pytest.fixture
+def captured_logs() -> Iterator[io.StringIO]:
+    """Every log line (httpx's per-request INFO lines included) as JSON, in a buffer."""
+    root, httpx_logger = logging.getLogger(), logging.getLogger("httpx")
+    saved = (root.handlers[:], root.level, httpx_logger.level)
+    buffer = io.StringIO()
+    configure_logging("debug", "json", stream=buffer, quiet=())
+    httpx_logger.setLevel(logging.INFO)  # whatever earlier tests left: httpx must log its URLs here
+    yield buffer
+    root.handlers[:] = saved[0]
+    root.setLevel(saved[1])
+    httpx_logger.setLevel(saved[2])
+
+
+def attrs(span: Span) -> dict[str, Any]:
+    values = {}
+    for kv in span.attributes:
+        kind = kv.value.WhichOneof("value")
+        values[kv.key] = getattr(kv.value, kind) if kind else None
+    return values
+
+
+def test_one_trace_from_request_to_upstream_pages_without_the_key(collector, captured_logs):
+    live = start_server(observed_app())
+    try:
+        with httpx.Client(base_url=live.url, timeout=30) as client:
+            traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+            ok = client.post(
+                CALL,
+                json={"category": "데스크톱컴퓨터", "page_size": 10},
+                headers={"traceparent": traceparent},
+            )
+            refused = client.post(CALL, json={"category": "거부", "page_size": 10})
+    finally:
+        live.stop()  # the lifespan ends: the kernel flushes its spans
+    assert ok.status_code == 200 and len(ok.json()["items"]) == ROWS
+    assert refused.status_code == 502
+    problem = refused.json()
+    assert problem["code"] == "key_not_registered" and len(problem["trace_id"]) == 32
+
+    spans = collector.spans()
+    trace_id = bytes.fromhex("0af7651916cd43dd8448eb211c80319c")  # the caller's traceparent is honoured
+    trace = [s for s in spans if s.trace_id == trace_id]
+    (server,) = [s for s in trace if s.kind == Span.SPAN_KIND_SERVER]
+    assert server.name == "POST /api/v1/tools/{name}"
+    assert attrs(server)["http.response.status_code"] == 200
+    (tool,) = [s for s in trace if s.parent_span_id == server.span_id]
+    assert tool.name == "execute_tool crawl_list"
+    tool_attrs = attrs(tool)
+    assert tool_attrs["naramarket.tool"] == "crawl_list"
+    assert tool_attrs["naramarket.plugin"] == "g2b_mall"
+    assert tool_attrs["naramarket.result.count"] == ROWS
+    assert tool_attrs["naramarket.result.complete"] is True
+    pages = [s for s in trace if s.kind == Span.SPAN_KIND_CLIENT]
+    assert len(pages) == 3 and all(p.parent_span_id == tool.span_id for p in pages)
+    assert sorted(attrs(p)["naramarket.upstream.page"] for p in pages) == ["1", "2", "3"]
+    for page in pages:
+        url = attrs(page).get("url.full") or attrs(page)["http.url"]
+        assert "ServiceKey=***" in url and OPERATION in url
+        assert page.name == f"GET ShoppingMallPrdctInfoService/{OPERATION}"
+
+    failed = [s for s in spans if s.trace_id.hex() == problem["trace_id"]]
+    (failed_tool,) = [s for s in failed if s.name == "execute_tool crawl_list"]
+    assert attrs(failed_tool)["naramarket.error.code"] == "key_not_registered"
+    assert failed_tool.status.code == failed_tool.status.STATUS_CODE_ERROR
+
+    exported = b"".join(collector.bodies)
+    logs = captured_logs.getvalue()
+    assert "HTTP Request: GET" in logs, "httpx's request lines went through the redacting handler"
+    for spelling in KEY_SPELLINGS:
+        assert spelling.encode() not in exported
+        assert spelling not in logs
+    lines = [json.loads(line) for line in logs.splitlines()]
+    (call_line,) = [x for x in lines if x["event"] == "tool call" and x.get("outcome") == "ok"]
+    assert call_line["trace_id"] == trace_id.hex() and call_line["request_id"]
+    assert call_line["tool"] == "crawl_list" and call_line["count"] == ROWS
+
+
+def sample(text: str, name: str, **labels: str) -> float:
+    """The value of sample ``name`` with exactly ``labels`` in a scrape (0 when absent)."""
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            if s.name == name and s.labels == labels:
+                return float(s.value)
+    return 0.0
+
+
+def test_metrics_move_with_calls_errors_and_retries():
+    live = start_server(observed_app(rate_limit=4))  # a burst of 4: later pages wait for tokens
+    try:
+        with httpx.Client(base_url=live.url, timeout=30) as client:
+            before = client.get("/metrics").text
+            assert client.post(CALL, json={"category": "데스크톱컴퓨터", "page_size": 10}).status_code == 200
+            assert client.post(CALL, json={"category": "불안정", "page_size": 10}).status_code == 200
+            assert client.post(CALL, json={"category": "거부"}).status_code == 502
+            assert client.post("/api/v1/tools/no_such_tool", json={}).status_code == 404
+            after = client.get("/metrics")
+    finally:
+        live.stop()
+    assert after.headers["content-type"].startswith("text/plain")
+    text = after.text
+
+    def moved(name: str, **labels: str) -> float:
+        return sample(text, name, **labels) - sample(before, name, **labels)
+
+    assert moved("naramarket_tool_calls_total", tool="crawl_list", outcome="ok") == 2
+    assert moved("naramarket_tool_calls_total", tool="crawl_list", outcome="key_not_registered") == 1
+    assert moved("naramarket_tool_calls_total", tool="unknown", outcome="tool_not_found") == 1
+    route = {"route": "/api/v1/tools/{name}", "method": "POST"}
+    assert moved("naramarket_http_request_duration_seconds_count", **route, status="200") == 2
+    assert moved("naramarket_http_request_duration_seconds_count", **route, status="502") == 1
+    assert moved("naramarket_http_request_duration_seconds_count", **route, status="404") == 1
+    assert (
+        sample(
+            text,
+            "naramarket_http_request_duration_seconds_count",
+            route="/metrics",
+            method="GET",
+            status="200",
+        )
+        >= 1
+    )
+    assert moved("naramarket_upstream_requests_total", operation=OPERATION, result_code="00") == 6
+    assert (
+        moved("naramarket_upstream_requests_total", operation=OPERATION, result_code="upstream_unavailable")
+        == 1
+    )
+    assert moved("naramarket_upstream_requests_total", operation=OPERATION, result_code="30") == 1
+    assert (
+        moved("naramarket_upstream_retries_total", operation=OPERATION, result_code="upstream_unavailable")
+        == 1
+    )
+    assert moved("naramarket_upstream_rate_limit_waits_total") >= 1
+    assert moved("naramarket_upstream_rate_limit_wait_seconds_total") > 0
+    assert sample(text, "naramarket_upstream_requests_in_flight") == 0
+    assert sample(text, "naramarket_http_requests_in_flight") == 1  # the scrape itself
+    assert sample(text, "process_resident_memory_bytes") > 0
+    for spelling in KEY_SPELLINGS:
+        assert spelling not in text
+
+
+def test_metrics_token_and_readiness():
+    live = start_server(observed_app(metrics_token="scrape-secret-42"))
+    try:
+        with httpx.Client(base_url=live.url, timeout=30) as client:
+            refused = client.get("/metrics")
+            allowed = client.get("/metrics", headers={"Authorization": "Bearer scrape-secret-42"})
+            ready = client.get("/api/v1/health/ready")
+            live_probe = client.get("/api/v1/health")
+    finally:
+        live.stop()
+    assert refused.status_code == 401 and refused.headers["content-type"] == "application/problem+json"
+    assert allowed.status_code == 200 and "naramarket_tool_calls" in allowed.text
+    assert ready.status_code == 200 and ready.json()["status"] == "ready"
+    assert ready.json()["checks"]["plugins"]["tools"] >= 1
+    assert live_probe.json()["status"] == "ok"
+    assert ready.headers["x-request-id"]
+
+
+def test_metrics_on_their_own_port_leave_the_app():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    live = start_server(observed_app(metrics_port=port))
+    try:
+        assert httpx.get(f"{live.url}/metrics").status_code == 404
+        scrape = httpx.get(f"http://127.0.0.1:{port}/metrics")
+        assert scrape.status_code == 200 and "naramarket_http_requests_in_flight" in scrape.text
+    finally:
+        live.stop()
+
+
+def test_the_sandbox_key_never_reaches_spans_or_logs(collector, captured_logs):
+    from naramarket import sandbox
+    from tests.conftest import sandbox_settings
+
+    key = sandbox.DEFAULT_SERVICE_KEY
+    live = start_server(create_app(sandbox_settings(auth="off")))
+    try:
+        body = {"category": "데스크톱컴퓨터", "page_size": 10, "max_pages": 3}
+        assert httpx.post(f"{live.url}{CALL}", json=body, timeout=30).status_code == 200
+    finally:
+        live.stop()
+    spans = collector.spans()
+    (tool,) = [s for s in spans if s.name == "execute_tool crawl_list"]
+    pages = [s for s in spans if s.kind == Span.SPAN_KIND_CLIENT and s.parent_span_id == tool.span_id]
+    assert len(pages) == 3
+    exported, logs = b"".join(collector.bodies), captured_logs.getvalue()
+    for spelling in {key, quote(key, safe=""), quote(quote(key, safe=""), safe=""), quote_plus(key)}:
+        assert spelling.encode() not in exported and spelling not in logs
