@@ -38,6 +38,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     auth_audience: str | None = None  # the audience that IdP puts in tokens for this server
     public_url: str | None = None  # external base URL (issuer, resource); None = from the request
     load_plugins: frozenset[str] | None = None  # None = every installed plugin
+    allowed_hosts: frozenset[str] = frozenset()  # extra Host names /mcp accepts (DNS rebinding)
     timeout: float = 30.0
     log_level: str = "info"
     log_format: str = "auto"  # "json" | "console" | "auto" (console on a TTY, JSON lines otherwise)
@@ -61,9 +62,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             raw = env.get(f"NARAMARKET_{field.name.upper()}")
             if raw is not None:
                 values[field.name] = raw
-        if "load_plugins" in values and isinstance(values["load_plugins"], str):
-            names = [n.strip() for n in values["load_plugins"].split(",")]
-            values["load_plugins"] = [n for n in names if n]
+        for name in ("load_plugins", "allowed_hosts"):  # comma-separated lists
+            if isinstance(values.get(name), str):
+                values[name] = [n.strip() for n in values[name].split(",") if n.strip()]
         if "sandbox" in values and isinstance(values["sandbox"], str):
             values["sandbox"] = values["sandbox"].strip().lower() in {"1", "true", "yes", "on"}
         values.update({k: v for k, v in overrides.items() if v is not None})

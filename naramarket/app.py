@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from starlette.applications import Starlette
@@ -93,6 +94,9 @@ def create_app(
 ) -> ASGIApp:
     """The naramarket ASGI app: REST + SSE + MCP on one Starlette router, one lifespan."""
     kernel = kernel or make_kernel(settings)
+    allowed_hosts = (*allowed_hosts, *sorted(kernel.settings.allowed_hosts))
+    if kernel.settings.public_url:
+        allowed_hosts = (*allowed_hosts, urlsplit(kernel.settings.public_url).netloc)
     manager = mcp_adapter.session_manager(
         kernel,
         allowed_hosts=allowed_hosts,

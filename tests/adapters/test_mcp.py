@@ -96,3 +96,29 @@ async def test_dns_rebinding_is_refused(live_server):
             json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
         )
     assert r.status_code in (403, 421)
+
+
+@pytest.mark.anyio
+async def test_configured_public_host_is_accepted_on_mcp():
+    from naramarket.app import create_app
+    from tests.conftest import sandbox_settings, start_server
+
+    live = start_server(create_app(sandbox_settings(allowed_hosts=frozenset({"naramarket.example.kr"}))))
+    try:
+        headers = {
+            "content-type": "application/json",
+            "accept": "application/json, text/event-stream",
+            "mcp-protocol-version": "2025-11-25",
+        }
+        ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+        async with httpx.AsyncClient() as http:
+            allowed = await http.post(
+                live.mcp_url, headers={**headers, "Host": "naramarket.example.kr"}, json=ping
+            )
+            refused = await http.post(
+                live.mcp_url, headers={**headers, "Host": "other.example.kr"}, json=ping
+            )
+    finally:
+        live.stop()
+    assert refused.status_code in (403, 421)
+    assert allowed.status_code not in (403, 421)
