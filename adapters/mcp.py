@@ -7,7 +7,7 @@ the problem document, and an unknown tool is a JSON-RPC invalid-params error.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import mcp_types as types
@@ -15,10 +15,13 @@ import msgspec
 from mcp.server import Server
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
-from mcp.server.context import ServerRequestContext
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.shared.exceptions import MCPError
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind, StatusCode
+from pydantic import ValidationError
 from starlette.routing import BaseRoute, Route
 
 from naramarket.kernel import (
@@ -35,7 +38,16 @@ from naramarket.kernel import (
 )
 from naramarket.kernel.auth import PRINCIPAL, send_auth_error
 
-__all__ = ["ScopeGate", "create_server", "instructions", "mcp_tool", "routes", "run_stdio", "session_manager"]
+__all__ = [
+    "MessageSpans",
+    "ScopeGate",
+    "create_server",
+    "instructions",
+    "mcp_tool",
+    "routes",
+    "run_stdio",
+    "session_manager",
+]
 
 INVALID_PARAMS = -32602
 
@@ -77,6 +89,76 @@ def _error_result(error: NaramarketError) -> types.CallToolResult:
     body = problem(error)
     text = msgspec.json.encode(body).decode()
     return types.CallToolResult(content=[types.TextContent(type="text", text=text)], is_error=True)
+
+
+def _meta_context(meta: Any) -> Any:
+    """The caller's trace context from a message's ``_meta`` (``traceparent``), or None."""
+    if not isinstance(meta, Mapping) or "traceparent" not in meta:
+        return None
+    try:
+        context = propagate.extract({k: v for k, v in meta.items() if isinstance(v, str)})
+    except (TypeError, ValueError):
+        return None
+    return context if trace.get_current_span(context).get_span_context().is_valid else None
+
+
+class MessageSpans:
+    """Server middleware: one SERVER span per inbound MCP message, from the kernel's tracer.
+
+    It takes the place of the SDK's ``OpenTelemetryMiddleware`` (same span names and attributes),
+    which uses the global tracer provider; the kernel's provider is its own, so the SDK's spans
+    would be lost. Over streamable HTTP the SDK runs each message in the context of the POST that
+    carried it, so the span is a child of that request's span and the tool call's span a child of
+    this one; a ``traceparent`` in the message's ``_meta`` takes precedence, as in the SDK.
+    """
+
+    def __init__(self, kernel: Kernel) -> None:
+        self.kernel = kernel
+
+    async def __call__(self, ctx: ServerRequestContext[Any], call_next: CallNext) -> HandlerResult:
+        name = ctx.params.get("name") if ctx.params else None
+        target = name if isinstance(name, str) else None
+        attributes: dict[str, Any] = {
+            "mcp.method.name": ctx.method,
+            "mcp.protocol.version": ctx.protocol_version,
+        }
+        if ctx.request_id is not None:
+            attributes["jsonrpc.request.id"] = str(ctx.request_id)
+        if ctx.method == "tools/call":
+            attributes["gen_ai.operation.name"] = "execute_tool"
+            if target is not None:
+                attributes["gen_ai.tool.name"] = target
+        with self.kernel.telemetry.tracer.start_as_current_span(
+            f"{ctx.method} {target}" if target else ctx.method,
+            kind=SpanKind.SERVER,
+            attributes=attributes,
+            context=_meta_context(ctx.meta),
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
+            try:
+                result = await call_next(ctx)
+            except MCPError as exc:
+                code = str(exc.error.code)
+                span.set_attributes({"error.type": code, "rpc.response.status_code": code})
+                span.set_status(StatusCode.ERROR, exc.error.message)
+                raise
+            except ValidationError:  # pydantic's message quotes client input: keep it off the span
+                code = str(INVALID_PARAMS)
+                span.set_attributes({"error.type": code, "rpc.response.status_code": code})
+                span.set_status(StatusCode.ERROR, "Invalid request parameters")
+                raise
+            except Exception as exc:  # no message or traceback on the span: they may quote secrets
+                span.set_attribute("error.type", type(exc).__qualname__)
+                span.set_status(StatusCode.ERROR)
+                raise
+            failed = (isinstance(result, types.CallToolResult) and result.is_error) or (
+                isinstance(result, Mapping) and result.get("isError") is True
+            )
+            if ctx.method == "tools/call" and failed:
+                span.set_attribute("error.type", "tool_error")
+                span.set_status(StatusCode.ERROR)
+            return result
 
 
 def create_server(kernel: Kernel) -> Server[Any]:
@@ -121,7 +203,7 @@ def create_server(kernel: Kernel) -> Server[Any]:
     def input_schema(name: str) -> dict[str, Any] | None:
         return json_schema(kernel.registry.get(name).params) if name in kernel.registry else None
 
-    return Server(
+    server: Server[Any] = Server(
         "naramarket",
         version=__version__,
         title="naramarket — 나라장터 procurement data",
@@ -130,6 +212,15 @@ def create_server(kernel: Kernel) -> Server[Any]:
         on_call_tool=call_tool,
         get_tool_input_schema=input_schema,
     )
+    # The SDK's OpenTelemetryMiddleware (first in the list) traces into the global provider;
+    # MessageSpans does the same into the kernel's.
+    server.middleware = [
+        MessageSpans(kernel) if type(m).__name__ == "OpenTelemetryMiddleware" else m
+        for m in server.middleware
+    ]
+    if not any(isinstance(m, MessageSpans) for m in server.middleware):
+        server.middleware.insert(0, MessageSpans(kernel))
+    return server
 
 
 def session_manager(

@@ -122,7 +122,12 @@ class JwksKeys:
         except (httpx.HTTPError, ValueError, jwt.PyJWTError) as exc:
             log.warning("could not fetch the IdP's JWKS: %s", type(exc).__name__)
             return
-        self._keys = {k.key_id: k.key for k in jwks.keys}
+        # Signing keys only: an IdP's JWKS may also hold encryption ("use": "enc") or symmetric keys.
+        self._keys = {
+            k.key_id: k.key
+            for k in jwks.keys
+            if k.public_key_use in (None, "sig") and k.key_type in ("RSA", "EC", "OKP")
+        }
 
     async def aclose(self) -> None:
         """Close the HTTP client."""

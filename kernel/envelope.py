@@ -27,6 +27,7 @@ class Page(msgspec.Struct, kw_only=True):
     total_count: int
     page_no: int
     num_of_rows: int
+    result_code: str = "00"  # "03" for a no-data answer (an empty page, not an error)
 
 
 class _Header(msgspec.Struct):
@@ -177,7 +178,7 @@ def decode_page(content: bytes, codec: RecordCodec) -> Page:
     code = header.resultCode.strip()
     body = env.response.body
     if code == "03" or (body is None and code in ("00", "0")):
-        return Page(items=[], total_count=0, page_no=1, num_of_rows=0)
+        return Page(items=[], total_count=0, page_no=1, num_of_rows=0, result_code=code.zfill(2))
     if code not in ("00", "0"):
         raise error_for_code(code, header.resultMsg)
     assert body is not None
@@ -215,7 +216,7 @@ def _decode_xml(content: bytes, codec: RecordCodec) -> Page:
     header = root.find("header")
     code = _text(header, "resultCode")
     if code == "03":
-        return Page(items=[], total_count=0, page_no=1, num_of_rows=0)
+        return Page(items=[], total_count=0, page_no=1, num_of_rows=0, result_code="03")
     if code not in ("00", "0"):
         raise error_for_code(code, _text(header, "resultMsg"))
     body = root.find("body")

@@ -89,6 +89,7 @@ class Kernel:
                 service_key=self.settings.service_key,
                 max_concurrency=self.settings.max_concurrency,
                 rate_limit=self.settings.rate_limit,
+                total_timeout=self.settings.timeout * 2,
                 observer=Observer(self.telemetry.tracer, self.metrics),
             )
             self._dispatcher = Dispatcher(self.registry, self.settings, upstream)

@@ -52,7 +52,7 @@ class Metrics:
         )
         self.upstream_requests = Counter(
             "naramarket_upstream_requests",
-            "Upstream (data.go.kr) requests by operation and result code (00, 03, 23, http_503, ...).",
+            "Upstream requests by operation and result code (00, 03 no data, 30, upstream_unavailable, ...).",
             ["operation", "result_code"],
             registry=r,
         )

@@ -20,7 +20,7 @@ from . import errors
 from .metrics import Metrics
 from .tool import Tool
 
-__all__ = ["Observer", "ToolCall"]
+__all__ = ["Observer", "ToolCall", "UpstreamRequest"]
 
 log = logging.getLogger("naramarket.dispatch")
 upstream_log = logging.getLogger("naramarket.upstream")
@@ -52,6 +52,22 @@ class ToolCall:
         if isinstance(error, dict) and error.get("code"):
             self.span.set_attribute("naramarket.error.code", str(error["code"]))
         return result
+
+
+class UpstreamRequest:
+    """The outcome of one upstream request, filled in by the fetch engine."""
+
+    __slots__ = ("result_code",)
+
+    def __init__(self) -> None:
+        self.result_code = "00"
+
+    def done(self, page: Any) -> Any:
+        """Take the decoded page's result code (``03``: no data); returns ``page``."""
+        code = getattr(page, "result_code", None)
+        if isinstance(code, str) and code:
+            self.result_code = code
+        return page
 
 
 class Observer:
@@ -117,18 +133,28 @@ class Observer:
                 )
 
     @contextmanager
-    def upstream_request(self, operation: str) -> Iterator[None]:
-        """Around one upstream HTTP request: result-code counter, latency, in-flight gauge."""
+    def upstream_request(self, operation: str) -> Iterator[UpstreamRequest]:
+        """Around one upstream HTTP request: result-code counter, latency, in-flight gauge.
+
+        The code is ``00`` for a decoded page (or the page's own ``result_code``, e.g. ``03`` for
+        no data, when the engine hands it to ``UpstreamRequest.done``), the upstream's code for a
+        gateway or provider error, and the error code for HTTP failures and time-outs.
+        """
         self.metrics.upstream_in_flight.inc()
         started = time.perf_counter()
+        request = UpstreamRequest()
         result_code = "00"
         try:
-            yield
+            yield request
+            result_code = request.result_code
         except errors.UpstreamError as exc:
             result_code = exc.upstream_code or exc.code
             raise
-        except BaseException:
+        except Exception:
             result_code = "internal_error"
+            raise
+        except BaseException:  # cancelled: the scan stopped before this page came back
+            result_code = "cancelled"
             raise
         finally:
             self.metrics.upstream_in_flight.dec()

@@ -20,7 +20,14 @@ from opentelemetry import trace
 
 from .logs import redact_text
 
-__all__ = ["TRACER_NAME", "Telemetry", "current_trace_id", "tracing_requested"]
+__all__ = [
+    "TRACER_NAME",
+    "RedactingExporter",
+    "Telemetry",
+    "current_trace_id",
+    "scrub_span",
+    "tracing_requested",
+]
 
 TRACER_NAME = "naramarket"
 log = logging.getLogger("naramarket.telemetry")
@@ -60,6 +67,72 @@ async def _scrub_client_span(span: Any, request: Any) -> None:
         span.set_attribute("naramarket.upstream.page", url.params["pageNo"])
 
 
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, tuple | list):
+        return tuple(_clean(v) for v in value)
+    return value
+
+
+def _clean_attributes(attributes: Any) -> dict[str, Any]:
+    return {k: _clean(v) for k, v in (attributes or {}).items()}
+
+
+def scrub_span(span: Any) -> Any:
+    """``span`` (an SDK ``ReadableSpan``) with secrets masked in its name, attributes, events
+    (exception messages and stack traces included) and status; the span itself when it has none."""
+    from opentelemetry.sdk.trace import Event, ReadableSpan
+    from opentelemetry.trace import Status
+
+    name = redact_text(span.name)
+    attributes = _clean_attributes(span.attributes)
+    events = [Event(e.name, _clean_attributes(e.attributes), e.timestamp) for e in span.events]
+    description = span.status.description
+    clean_description = redact_text(description) if description else description
+    if (
+        name == span.name
+        and attributes == dict(span.attributes or {})
+        and all(
+            dict(e.attributes or {}) == dict(o.attributes or {})
+            for e, o in zip(events, span.events, strict=True)
+        )
+        and clean_description == description
+    ):
+        return span
+    return ReadableSpan(
+        name=name,
+        context=span.context,
+        parent=span.parent,
+        resource=span.resource,
+        attributes=attributes,
+        events=events,
+        links=span.links,
+        kind=span.kind,
+        status=Status(span.status.status_code, clean_description),
+        start_time=span.start_time,
+        end_time=span.end_time,
+        instrumentation_scope=span.instrumentation_scope,
+    )
+
+
+class RedactingExporter:
+    """Wraps a span exporter: nothing leaves the process with a secret in it (the log redaction's
+    counterpart for traces; exception events recorded by instrumentations can quote URLs)."""
+
+    def __init__(self, exporter: Any) -> None:
+        self.exporter = exporter
+
+    def export(self, spans: Any) -> Any:
+        return self.exporter.export([scrub_span(s) for s in spans])
+
+    def shutdown(self) -> None:
+        self.exporter.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return bool(self.exporter.force_flush(timeout_millis))
+
+
 class Telemetry:
     """The kernel's tracer: an SDK provider when ``OTEL_*`` asks for export, the no-op API otherwise."""
 
@@ -90,7 +163,7 @@ class Telemetry:
             attributes[SERVICE_NAME] = "naramarket"
         provider = TracerProvider(resource=Resource.create(attributes))
         for exporter in self._exporters():
-            provider.add_span_processor(BatchSpanProcessor(exporter))
+            provider.add_span_processor(BatchSpanProcessor(RedactingExporter(exporter)))
         self.provider = provider
 
     def _exporters(self) -> list[Any]:

@@ -153,19 +153,34 @@ class PriorityLimiter:
 
 
 class RetryPolicy:
-    """Exponential back-off with full jitter, bounded per request and by a shared retry budget."""
+    """Exponential back-off with full jitter, bounded per request and by a shared retry budget.
 
-    def __init__(self, attempts: int = 4, base: float = 0.05, cap: float = 5.0, budget: float = 50.0) -> None:
+    Throttling answers (HTTP 429, gateway 23) back off from ``throttled_base``: the gateway's
+    per-second window needs time to pass. Server errors, resets and broken bodies back off from
+    the smaller ``base``: they are usually one bad answer, and a long pause there only stretches
+    the tail of a crawl.
+    """
+
+    def __init__(
+        self,
+        attempts: int = 4,
+        base: float = 0.025,
+        throttled_base: float = 0.1,
+        cap: float = 5.0,
+        budget: float = 100.0,
+    ) -> None:
         self.attempts = attempts
         self.base = base
+        self.throttled_base = throttled_base
         self.cap = cap
         self.budget_cap = budget
         self._budget = budget
         self._rng = random.Random()
 
-    def delay(self, attempt: int) -> float:
+    def delay(self, attempt: int, *, throttled: bool = False) -> float:
         """Sleep before retry number ``attempt`` (1-based): uniform in [0, min(cap, base * 2^attempt)]."""
-        return self._rng.uniform(0, min(self.cap, self.base * 2**attempt))
+        base = self.throttled_base if throttled else self.base
+        return self._rng.uniform(0, min(self.cap, base * 2**attempt))
 
     def take(self) -> bool:
         """Spend one retry from the budget; False when the budget is exhausted."""
@@ -175,8 +190,8 @@ class RetryPolicy:
         return True
 
     def earn(self) -> None:
-        """Each success refills a fifth of a retry, so retries stay a bounded share of traffic."""
-        self._budget = min(self.budget_cap, self._budget + 0.2)
+        """Each success refills half a retry: retries stay at most a third of all traffic."""
+        self._budget = min(self.budget_cap, self._budget + 0.5)
 
 
 class Upstream:
@@ -190,6 +205,7 @@ class Upstream:
         max_concurrency: int = 10,
         rate_limit: float = 20.0,
         retry: RetryPolicy | None = None,
+        total_timeout: float = 60.0,
         observer: Observer | None = None,
     ) -> None:
         self.client = client
@@ -197,6 +213,7 @@ class Upstream:
         self.service_key = normalise_key(service_key) if service_key else None
         self.limiter = PriorityLimiter(max(1, max_concurrency))
         self.bucket = TokenBucket(rate_limit)
+        self.total_timeout = total_timeout
         self.retry = retry or RetryPolicy()
         self.requests_sent = 0
 
@@ -230,20 +247,24 @@ class Upstream:
                 if not transient or attempt >= self.retry.attempts or not self.retry.take():
                     raise
                 with self.observer.retrying(op.name, page_no, attempt, exc):
-                    await anyio.sleep(self.retry.delay(attempt))
+                    throttled = isinstance(exc, errors.RateLimited)
+                    await anyio.sleep(self.retry.delay(attempt, throttled=throttled))
 
     async def _request(self, op: Operation, query: Mapping[str, str], codec: Any, page_no: int) -> Page:
         self.observer.rate_limit_wait(await self.bucket.acquire())
-        with self.observer.upstream_request(op.name):
-            return await self._send(op, query, codec, page_no)
+        with self.observer.upstream_request(op.name) as request:
+            return request.done(await self._send(op, query, codec, page_no))
 
     async def _send(self, op: Operation, query: Mapping[str, str], codec: Any, page_no: int) -> Page:
         # Earlier pages (and retries of them) go first: the caller consumes pages in order.
         async with self.limiter.slot(page_no):
             self.requests_sent += 1
             try:
-                response = await self.client.get(op.path, params=query)
-            except httpx.TimeoutException:
+                # httpx's time-outs bound each phase; this bounds the whole exchange, so a
+                # server trickling bytes cannot hold a slot forever.
+                with anyio.fail_after(self.total_timeout):
+                    response = await self.client.get(op.path, params=query)
+            except (httpx.TimeoutException, TimeoutError):
                 raise errors.UpstreamUnavailable(f"{op.name}: data.go.kr timed out") from None
             except httpx.RequestError as exc:  # transport errors, and bodies httpx cannot decode
                 raise errors.UpstreamUnavailable(
@@ -251,15 +272,18 @@ class Upstream:
                 ) from None
         content = response.content
         status = response.status_code
-        if status == 429:
-            raise errors.RateLimited(f"{op.name}: data.go.kr answered HTTP 429", upstream_code=None)
         try:
             page = decode_page(content, codec)
         except errors.UpstreamError as exc:
-            # A gateway error body explains a 4xx/5xx better than its status does.
-            if status >= 500 and exc.upstream_code is None:
+            # A gateway error body explains a 4xx/5xx better than its status does: a 429 that
+            # says 22 is the daily quota (stop), not a per-second limit (retry).
+            if exc.upstream_code is None and status == 429:
+                raise errors.RateLimited(f"{op.name}: data.go.kr answered HTTP 429") from None
+            if exc.upstream_code is None and status >= 500:
                 raise errors.UpstreamUnavailable(f"{op.name}: data.go.kr answered HTTP {status}") from None
             raise
+        if status == 429:
+            raise errors.RateLimited(f"{op.name}: data.go.kr answered HTTP 429")
         if status >= 400:
             raise errors.UpstreamUnavailable(f"{op.name}: data.go.kr answered HTTP {status}")
         self.retry.earn()

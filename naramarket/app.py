@@ -126,7 +126,12 @@ def create_app(
     )
     app.state.kernel = kernel
     guarded = AuthMiddleware(
-        app, settings=kernel.settings, verifier=auth_server.verifier, scopes_supported=scopes
+        app,
+        settings=kernel.settings,
+        verifier=auth_server.verifier,
+        scopes_supported=scopes,
+        # Probes carry no tokens; /metrics is outside the guarded paths (NARAMARKET_METRICS_TOKEN).
+        public=("/api/v1/health", "/api/v1/health/ready", "/api/v1/server/info"),
     )
     observed = RequestTelemetry(guarded, kernel)
     return SandboxMarker(observed) if kernel.sandbox else observed

@@ -59,6 +59,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         check_bind(settings, args.host)
     except ValueError as exc:
         raise SystemExit(f"naramarket: {exc}") from None
+    from naramarket.cli_auth import first_run_hint
+
+    hint = first_run_hint(settings, args.host)
+    if hint:
+        print(hint, file=sys.stderr)
     if settings.sandbox:
         print(
             "naramarket: SANDBOX mode — answers are fake data, not real procurement records", file=sys.stderr

@@ -15,7 +15,7 @@ from typing import Any
 from naramarket.adapters.oauth import AuthStore, KeyRing
 from naramarket.kernel import Settings
 
-__all__ = ["add_parsers"]
+__all__ = ["add_parsers", "first_run_hint"]
 
 
 def _settings() -> Settings:
@@ -27,6 +27,24 @@ def _settings() -> Settings:
 
 def _store() -> AuthStore:
     return AuthStore(_settings().data_dir)
+
+
+def first_run_hint(settings: Settings, host: str) -> str | None:
+    """What to do when a protected server starts with no users and no clients (no defaults exist)."""
+    from naramarket.kernel.auth import auth_required
+
+    if not auth_required(settings, {"server": (host, 0)}):
+        return None
+    store = AuthStore(settings.data_dir)
+    try:
+        if store.users() or store.clients():
+            return None
+    finally:
+        store.close()
+    return (
+        "naramarket: auth is on and there are no users or clients yet; create the first with\n"
+        "  naramarket users add admin --scope …   or   naramarket clients add NAME --scope … --json"
+    )
 
 
 def _read_password(args: argparse.Namespace) -> str:

@@ -52,6 +52,7 @@ class SandboxConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     rows: dict[str, int] = msgspec.field(default_factory=dict)  # operation -> universe size
     items_shape: ItemsShape = "list"
     fault_rate: float = 0.0  # probability that a request gets one of ``faults``
+    fault_seed: int = 0  # varies which requests fault without changing the records
     faults: tuple[FaultKind, ...] = FAULT_KINDS
     timeout_sleep: float = 30.0  # the "timeout" fault sleeps this long before answering
     quota: int | None = None  # calls per operation per key, then code 22
@@ -91,6 +92,7 @@ class ConfigPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit
     rows: dict[str, int] | msgspec.UnsetType = msgspec.UNSET
     items_shape: ItemsShape | msgspec.UnsetType = msgspec.UNSET
     fault_rate: float | msgspec.UnsetType = msgspec.UNSET
+    fault_seed: int | msgspec.UnsetType = msgspec.UNSET
     faults: tuple[FaultKind, ...] | msgspec.UnsetType = msgspec.UNSET
     timeout_sleep: float | msgspec.UnsetType = msgspec.UNSET
     quota: int | msgspec.UnsetType | None = msgspec.UNSET

@@ -35,7 +35,7 @@ class FaultPlan:
         """The fault for this attempt, if any."""
         if config.fault_rate <= 0 or not config.faults:
             return None
-        h = stable_hash(config.seed, "fault", request_key, attempt)
+        h = stable_hash(config.seed, config.fault_seed, "fault", request_key, attempt)
         if unit_float(h) >= config.fault_rate:
             return None
         return config.faults[(h & 0xFFFF) % len(config.faults)]

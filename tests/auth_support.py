@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import msgspec
 
-from naramarket.app import create_app
-from naramarket.kernel import Context, Kernel, Params, Settings, hookimpl, tool
+from naramarket.app import create_app, make_kernel
+from naramarket.kernel import Context, Params, Settings, hookimpl, tool
 from naramarket.kernel.plugins import make_plugin_manager
 
 READ, ADMIN = "g2b:read", "g2b:admin"
@@ -59,11 +59,21 @@ def auth_settings(data_dir: Path, **overrides: Any) -> Settings:
     return Settings.from_env({}, **values)
 
 
-def auth_app(data_dir: Path, **overrides: Any) -> Any:
-    """The real app (REST, SSE, MCP, OAuth) over the two test tools."""
+def auth_plugins(installed: bool = False) -> Any:
+    """A plugin manager with the two test tools (and, if ``installed``, every installed plugin)."""
+    return make_plugin_manager(None if installed else [], extra=[("authtest", AuthTestPlugin)])
+
+
+def auth_app(data_dir: Path, *, installed: bool = False, **overrides: Any) -> Any:
+    """The real app (REST, SSE, MCP, OAuth) over the two test tools.
+
+    With ``installed`` the installed plugins (``g2b_mall``'s ``crawl_list`` …) are served too,
+    against the in-process sandbox upstream.
+    """
+    if installed:
+        overrides.setdefault("sandbox", True)
     settings = auth_settings(data_dir, **overrides)
-    pm = make_plugin_manager([], extra=[("authtest", AuthTestPlugin)])
-    return create_app(settings, kernel=Kernel(settings, plugin_manager=pm))
+    return create_app(settings, kernel=make_kernel(settings, plugin_manager=auth_plugins(installed)))
 
 
 def client_token(url: str, client_id: str, secret: str, scope: str | None = None) -> str:
@@ -81,9 +91,16 @@ def sse_json(response: httpx.Response) -> Any:
     """The JSON-RPC message of a streamable-HTTP answer (SSE or plain JSON)."""
     if response.headers.get("content-type", "").startswith("application/json"):
         return response.json()
-    for line in response.text.splitlines():
-        if line.startswith("data:") and line[5:].strip():
-            return json.loads(line[5:])
+    messages = [
+        json.loads(line[5:])
+        for line in response.text.splitlines()
+        if line.startswith("data:") and line[5:].strip()
+    ]
+    for message in messages:  # the response, not a notification sent before it
+        if "result" in message or "error" in message:
+            return message
+    if messages:
+        return messages[0]
     raise AssertionError(f"no JSON-RPC message in {response.text!r}")
 
 

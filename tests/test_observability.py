@@ -9,12 +9,14 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import quote, quote_plus
 
+import anyio
 import httpx
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
@@ -39,7 +41,8 @@ CALL = "/api/v1/tools/crawl_list"
 
 
 class FakeGateway:
-    """data.go.kr for ``crawl_list``: category 거부 gets gateway code 30, 불안정 a 503 on page 2 once."""
+    """data.go.kr for ``crawl_list``: category 거부 gets gateway code 30, 불안정 a 503 on page 2
+    once, 없음 the no-data answer (result code 03)."""
 
     def __init__(self) -> None:
         self.seen: list[tuple[str, int]] = []
@@ -58,6 +61,10 @@ class FakeGateway:
             return httpx.Response(200, text=body)
         if category == "불안정" and page == 2 and self.seen.count((category, 2)) == 1:
             return httpx.Response(503, content=b"")
+        if category == "없음":  # data.go.kr's "no data" answer
+            header = {"resultCode": "03", "resultMsg": "NODATA_ERROR"}
+            body = {"items": "", "numOfRows": size, "pageNo": 1, "totalCount": 0}
+            return httpx.Response(200, json={"response": {"header": header, "body": body}})
         rows = [
             {
                 "prdctIdntNo": f"P{i:04d}",
@@ -272,6 +279,28 @@ def test_metrics_move_with_calls_errors_and_retries():
         assert spelling not in text
 
 
+def test_a_no_data_answer_counts_as_result_code_03():
+    live = start_server(observed_app())
+    try:
+        with httpx.Client(base_url=live.url, timeout=30) as client:
+            before = client.get("/metrics").text
+            empty = client.post(CALL, json={"category": "없음", "page_size": 10})
+            full = client.post(CALL, json={"category": "데스크톱컴퓨터", "page_size": 10})
+            after = client.get("/metrics").text
+    finally:
+        live.stop()
+    assert empty.status_code == 200 and empty.json()["items"] == []
+    assert full.status_code == 200
+
+    def moved(code: str) -> float:
+        labels = {"operation": OPERATION, "result_code": code}
+        return sample(after, "naramarket_upstream_requests_total", **labels) - sample(
+            before, "naramarket_upstream_requests_total", **labels
+        )
+
+    assert moved("03") == 1 and moved("00") == 3
+
+
 def test_metrics_token_and_readiness():
     live = start_server(observed_app(metrics_token="scrape-secret-42"))
     try:
@@ -288,6 +317,34 @@ def test_metrics_token_and_readiness():
     assert ready.json()["checks"]["plugins"]["tools"] >= 1
     assert live_probe.json()["status"] == "ok"
     assert ready.headers["x-request-id"]
+
+
+def test_with_auth_on_metrics_take_their_own_token_not_oauth(captured_logs):
+    """OAuth guards the tools, not /metrics or the probes; NARAMARKET_METRICS_TOKEN guards /metrics."""
+    guarded = start_server(observed_app(auth="on", metrics_token="scrape-secret-42"))
+    try:
+        with httpx.Client(base_url=guarded.url, timeout=30) as client:
+            tool = client.post(CALL, json={"category": "데스크톱컴퓨터"})
+            anonymous = client.get("/metrics")
+            other_bearer = client.get("/metrics", headers={"Authorization": "Bearer not-the-token"})
+            scraped = client.get("/metrics", headers={"Authorization": "bearer scrape-secret-42"})
+            probes = [client.get(p).status_code for p in ("/api/v1/health", "/api/v1/health/ready")]
+    finally:
+        guarded.stop()
+    assert tool.status_code == 401 and "resource_metadata" in tool.headers["www-authenticate"]
+    assert anonymous.status_code == other_bearer.status_code == 401
+    assert "resource_metadata" not in anonymous.headers["www-authenticate"]  # not an OAuth resource
+    assert scraped.status_code == 200 and "naramarket_tool_calls_total" in scraped.text
+    assert probes == [200, 200]
+
+    open_metrics = start_server(observed_app(auth="on"))
+    try:
+        scrape = httpx.get(f"{open_metrics.url}/metrics", timeout=30)
+    finally:
+        open_metrics.stop()
+    assert scrape.status_code == 200  # no token configured: open, with a warning in the log
+    assert "/metrics is open while auth is on" in captured_logs.getvalue()
+    assert "scrape-secret-42" not in captured_logs.getvalue()
 
 
 def test_metrics_on_their_own_port_leave_the_app():
@@ -323,3 +380,88 @@ def test_the_sandbox_key_never_reaches_spans_or_logs(collector, captured_logs):
     exported, logs = b"".join(collector.bodies), captured_logs.getvalue()
     for spelling in {key, quote(key, safe=""), quote(quote(key, safe=""), safe=""), quote_plus(key)}:
         assert spelling.encode() not in exported and spelling not in logs
+
+
+@pytest.mark.anyio
+async def test_an_mcp_call_is_one_trace_from_the_post_to_the_upstream_pages(collector, captured_logs):
+    from mcp import Client
+
+    live = start_server(observed_app())
+    try:
+        async with Client(f"{live.url}/mcp", mode="legacy") as client:
+            ok = await client.call_tool("crawl_list", {"category": "데스크톱컴퓨터", "page_size": 10})
+            refused = await client.call_tool("crawl_list", {"category": "거부", "page_size": 10})
+    finally:
+        live.stop()  # the lifespan ends: the kernel flushes its spans
+    assert ok.is_error is False and len(ok.structured_content["items"]) == ROWS
+    assert refused.is_error is True
+    problem = json.loads(refused.content[0].text)
+    assert problem["code"] == "key_not_registered" and len(problem["trace_id"]) == 32
+
+    spans = collector.spans()
+    by_id = {s.span_id: s for s in spans}
+    calls = [s for s in spans if s.name == "tools/call crawl_list"]
+    assert len(calls) == 2
+    for message in calls:  # HTTP span -> MCP message span -> tool span -> one CLIENT span per page
+        assert message.kind == Span.SPAN_KIND_SERVER
+        assert attrs(message)["mcp.method.name"] == "tools/call"
+        assert attrs(message)["gen_ai.tool.name"] == "crawl_list"
+        http = by_id[message.parent_span_id]
+        assert http.name == "POST /mcp" and http.kind == Span.SPAN_KIND_SERVER
+        assert http.trace_id == message.trace_id and not http.parent_span_id
+    ok_message, refused_message = sorted(calls, key=lambda s: s.start_time_unix_nano)
+    trace = [s for s in spans if s.trace_id == ok_message.trace_id]
+    (tool,) = [s for s in trace if s.parent_span_id == ok_message.span_id]
+    assert tool.name == "execute_tool crawl_list"
+    assert attrs(tool)["naramarket.result.count"] == ROWS
+    pages = [s for s in trace if s.kind == Span.SPAN_KIND_CLIENT]
+    assert len(pages) == 3 and all(p.parent_span_id == tool.span_id for p in pages)
+    assert sorted(attrs(p)["naramarket.upstream.page"] for p in pages) == ["1", "2", "3"]
+    assert {s.span_id for s in trace} == {
+        by_id[ok_message.parent_span_id].span_id,
+        ok_message.span_id,
+        tool.span_id,
+        *(p.span_id for p in pages),
+    }
+
+    assert refused_message.trace_id.hex() == problem["trace_id"]
+    assert refused_message.status.code == refused_message.status.STATUS_CODE_ERROR
+    assert attrs(refused_message)["error.type"] == "tool_error"
+    (failed_tool,) = [s for s in spans if s.parent_span_id == refused_message.span_id]
+    assert attrs(failed_tool)["naramarket.error.code"] == "key_not_registered"
+    assert {"initialize", "notifications/initialized"} <= {s.name for s in spans}
+
+    exported, logs = b"".join(collector.bodies), captured_logs.getvalue()
+    for spelling in KEY_SPELLINGS:
+        assert spelling.encode() not in exported and spelling not in logs
+
+
+@pytest.mark.anyio
+async def test_stdio_mcp_traces_when_otel_env_is_set(collector, sandbox_env):
+    from mcp import Client, StdioServerParameters
+
+    from naramarket import sandbox
+    from tests.conftest import BIN
+
+    env = {**sandbox_env, **{k: v for k, v in os.environ.items() if k.startswith("OTEL_")}}
+    params = StdioServerParameters(command=str(BIN / "naramarket-mcp"), env=env)
+    async with Client(params, mode="legacy") as client:
+        result = await client.call_tool(
+            "crawl_list", {"category": "데스크톱컴퓨터", "page_size": 10, "max_pages": 2}
+        )
+    assert result.is_error is False
+    for _ in range(100):  # the server flushes its spans as it exits
+        if any(s.kind == Span.SPAN_KIND_CLIENT for s in collector.spans()):
+            break
+        await anyio.sleep(0.05)
+    spans = collector.spans()
+    (message,) = [s for s in spans if s.name == "tools/call crawl_list"]
+    assert message.kind == Span.SPAN_KIND_SERVER and not message.parent_span_id
+    (tool,) = [s for s in spans if s.parent_span_id == message.span_id]
+    assert tool.name == "execute_tool crawl_list" and tool.trace_id == message.trace_id
+    pages = [s for s in spans if s.kind == Span.SPAN_KIND_CLIENT]
+    assert len(pages) == 2 and all(p.parent_span_id == tool.span_id for p in pages)
+    key = sandbox.DEFAULT_SERVICE_KEY
+    exported = b"".join(collector.bodies)
+    for spelling in {key, quote(key, safe=""), quote(quote(key, safe=""), safe=""), quote_plus(key)}:
+        assert spelling.encode() not in exported

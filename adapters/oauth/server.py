@@ -145,10 +145,13 @@ class AuthServer:
 
     # checks shared by the endpoints ------------------------------------------------------------
 
-    def throttle(self, request: Request, *names: str) -> None:
-        """429 when this address sends too many requests, or a name has too many failures."""
+    def throttle(self, request: Request, *names: str, count: bool = True) -> None:
+        """429 when this address sends too many requests, or a name has too many failures.
+
+        ``count=False`` only checks: the request was already counted once at its endpoint.
+        """
         address = request.client.host if request.client else "?"
-        wait = self.attempts.hit(address)
+        wait = self.attempts.hit(address) if count else self.attempts.blocked(address)
         for name in names:
             wait = wait or self.failures.blocked(f"{name}@{address}")
         if wait:
@@ -196,7 +199,7 @@ class AuthServer:
             if required:
                 raise OAuthError("invalid_client", "client authentication is required", 401)
             return None
-        self.throttle(request, client_id)
+        self.throttle(request, client_id, count=False)
         if secret is not None:
             client = await anyio.to_thread.run_sync(self.store.authenticate_client, client_id, secret)
         else:
@@ -278,7 +281,7 @@ class AuthServer:
         if not isinstance(username, str) or not isinstance(password, str) or not username:
             raise OAuthError("invalid_request", "username and password are required")
         client = await self.client_auth(request, form, required=False) if form is not None else None
-        self.throttle(request, username)
+        self.throttle(request, username, count=False)
         user = await anyio.to_thread.run_sync(self.store.authenticate_user, username, password)
         if user is None:
             self.failed(request, username)
@@ -400,7 +403,9 @@ class AuthServer:
             query["state"] = fields["state"]
         uri = fields["redirect_uri"]
         sep = "&" if "?" in uri else "?"
-        return RedirectResponse(f"{uri}{sep}{urlencode(query)}", status_code=302, headers=NO_STORE)
+        # After the POSTed login form: 303, so no browser re-sends the password (RFC 9700 4.12).
+        status = 303 if request.method == "POST" else 302
+        return RedirectResponse(f"{uri}{sep}{urlencode(query)}", status_code=status, headers=NO_STORE)
 
     def _check_authorize(self, request: Request, client: Client, fields: dict[str, str]) -> tuple[str, ...]:
         if fields["response_type"] != "code":

@@ -157,6 +157,8 @@ def authorize(url: str, cid: str, challenge: str, user: str, password: str, **ex
         page = browser.get("/auth/authorize", params=params)
         assert page.status_code == 200, page.text
         assert page.headers["x-frame-options"] == "DENY"
+        # form-action would block the redirect to the client in Chrome and Safari
+        assert "form-action" not in page.headers["content-security-policy"]
         form = Form()
         form.feed(page.text)
         data = {**form.fields, "username": user, "password": password, "action": "approve"}
@@ -169,7 +171,7 @@ def test_authorization_code_with_pkce_through_the_login_page(server, data_dir):
     wrong = authorize(server.url, cid, challenge, "alice", "not it")
     assert wrong.status_code == 401 and "wrong username or password" in wrong.text
     r = authorize(server.url, cid, challenge, "alice", "correct horse")
-    assert r.status_code == 302
+    assert r.status_code == 303  # not 307: the browser must not re-POST the password (RFC 9700 4.12)
     location = urlsplit(r.headers["location"])
     assert f"{location.scheme}://{location.netloc}{location.path}" == REDIRECT
     query = parse_qs(location.query)

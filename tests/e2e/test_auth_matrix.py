@@ -1,33 +1,73 @@
-"""Every tool x {no token, wrong scope, right scope} x {REST, SSE, MCP}: 401 / 403 / 200, with challenges."""
+"""Every tool x {no token, wrong scope, right scope} x {REST, SSE, MCP}: 401 / 403 / 200, with challenges.
+
+"Every tool" is the kernel's registry as served: the installed plugins (``g2b_mall``'s
+``crawl_list``, against the sandbox upstream) plus the two test tools with distinct scopes.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 
 from naramarket.adapters.oauth import AuthStore
-from tests.auth_support import ADMIN, READ, auth_app, client_token, mcp_call, mcp_session, sse_json
+from naramarket.kernel.plugins import load_tools
+from tests.auth_support import (
+    ADMIN,
+    READ,
+    auth_app,
+    auth_plugins,
+    client_token,
+    mcp_call,
+    mcp_session,
+    sse_json,
+)
 from tests.conftest import LiveServer, start_server
 
-TOOLS = {"read_echo": READ, "admin_echo": ADMIN}
-WRONG = {READ: ADMIN, ADMIN: READ}
+REGISTRY = load_tools(auth_plugins(installed=True))
+TOOLS = {t.name: t.scopes for t in REGISTRY}
+ALL_SCOPES = frozenset(s for scopes in TOOLS.values() for s in scopes)
+# Arguments for a successful call; a tool with required parameters must be listed here.
+ARGUMENTS: dict[str, dict[str, Any]] = {
+    "read_echo": {"text": "x"},
+    "admin_echo": {"text": "x"},
+    "crawl_list": {"category": "데스크톱컴퓨터", "page_size": 10, "max_pages": 1},
+}
+CASES = ["none", "wrong", "right"]
+ONLY_READ, ONLY_ADMIN = frozenset({READ}), frozenset({ADMIN})
+
+
+def test_the_matrix_covers_the_real_tools():
+    assert {"crawl_list", "read_echo", "admin_echo"} <= set(TOOLS)
+    assert TOOLS["crawl_list"] == (READ,)
+    assert all(scopes for scopes in TOOLS.values()), "a tool without scopes: the matrix needs a case"
+
+
+class Tokens:
+    """Access tokens by granted scope set, each from its own client (issued once, on demand)."""
+
+    def __init__(self, live: LiveServer, data_dir: Any) -> None:
+        self.live, self.data_dir = live, data_dir
+        self._tokens: dict[frozenset[str], str] = {}
+
+    def __getitem__(self, scopes: frozenset[str]) -> str:
+        if scopes not in self._tokens:
+            store = AuthStore(self.data_dir)
+            client, secret = store.add_client("matrix " + " ".join(sorted(scopes)), sorted(scopes))
+            store.close()
+            assert secret is not None
+            self._tokens[scopes] = client_token(self.live.url, client.client_id, secret)
+        return self._tokens[scopes]
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, dict[str, str]]]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Tokens]]:
     data_dir = tmp_path_factory.mktemp("auth")
-    store = AuthStore(data_dir)
-    creds = {}
-    for scope in (READ, ADMIN):
-        client, secret = store.add_client(f"only-{scope}", [scope])
-        creds[scope] = (client.client_id, secret)
-    store.close()
-    live = start_server(auth_app(data_dir))
-    tokens = {scope: client_token(live.url, *creds[scope]) for scope in (READ, ADMIN)}
-    yield live, tokens
+    live = start_server(auth_app(data_dir, installed=True))
+    yield live, Tokens(live, data_dir)
     live.stop()
 
 
@@ -37,45 +77,47 @@ def challenge(response: httpx.Response) -> dict[str, str]:
     return dict(re.findall(r'(\w+)="([^"]*)"', header))
 
 
-def check(response: httpx.Response, case: str, scope: str, url: str, mcp: bool = False) -> None:
+def check(response: httpx.Response, case: str, tool: str, url: str, mcp: bool = False) -> None:
     suffix = "/mcp" if mcp else ""
     if case == "none":
         assert response.status_code == 401, response.text
         params = challenge(response)
         assert params["resource_metadata"] == f"{url}/.well-known/oauth-protected-resource{suffix}"
-        assert set(params["scope"].split()) == {READ, ADMIN}
+        assert set(params["scope"].split()) == ALL_SCOPES
         assert "error" not in params  # RFC 6750 3.1: no error code when no token was sent
+        assert response.headers["content-type"].startswith("application/problem+json")
     elif case == "wrong":
         assert response.status_code == 403, response.text
         params = challenge(response)
         assert params["error"] == "insufficient_scope"
-        assert params["scope"] == scope
-        assert params["resource_metadata"].endswith(f"/.well-known/oauth-protected-resource{suffix}")
+        assert params["scope"].split() == list(TOOLS[tool])
+        assert params["resource_metadata"] == f"{url}/.well-known/oauth-protected-resource{suffix}"
         assert response.json()["code"] == "insufficient_scope"
     else:
         assert response.status_code == 200, response.text
 
 
-CASES = ["none", "wrong", "right"]
-
-
-def _headers(tokens: dict[str, str], case: str, scope: str) -> dict[str, str]:
+def _headers(tokens: Tokens, case: str, tool: str) -> dict[str, str]:
     if case == "none":
         return {}
-    token = tokens[WRONG[scope]] if case == "wrong" else tokens[scope]
-    return {"Authorization": f"Bearer {token}"}
+    needed = frozenset(TOOLS[tool])
+    # "wrong": every scope there is except the tool's own (still a valid, authenticated token)
+    scopes = (ALL_SCOPES - needed) if case == "wrong" else needed
+    return {"Authorization": f"Bearer {tokens[scopes]}"}
 
 
 @pytest.mark.parametrize("tool", sorted(TOOLS))
 @pytest.mark.parametrize("case", CASES)
 def test_rest(server, tool, case):
     live, tokens = server
-    scope = TOOLS[tool]
     r = httpx.post(
-        f"{live.url}/api/v1/tools/{tool}", json={"text": "x"}, headers=_headers(tokens, case, scope)
+        f"{live.url}/api/v1/tools/{tool}",
+        json=ARGUMENTS.get(tool, {}),
+        headers=_headers(tokens, case, tool),
+        timeout=30,
     )
-    check(r, case, scope, live.url)
-    if case == "right":
+    check(r, case, tool, live.url)
+    if case == "right" and tool.endswith("_echo"):
         assert r.json()["subject"].startswith("nmc_")  # the principal reached the handler
 
 
@@ -83,38 +125,41 @@ def test_rest(server, tool, case):
 @pytest.mark.parametrize("case", CASES)
 def test_sse(server, tool, case):
     live, tokens = server
-    scope = TOOLS[tool]
     r = httpx.post(
-        f"{live.url}/api/v1/tools/{tool}/stream", json={"text": "x"}, headers=_headers(tokens, case, scope)
+        f"{live.url}/api/v1/tools/{tool}/stream",
+        json=ARGUMENTS.get(tool, {}),
+        headers=_headers(tokens, case, tool),
+        timeout=30,
     )
-    check(r, case, scope, live.url)
+    check(r, case, tool, live.url)
     if case == "right":
-        assert "event: result" in r.text
+        assert "event: result" in r.text and "event: error" not in r.text
 
 
 @pytest.mark.parametrize("tool", sorted(TOOLS))
 @pytest.mark.parametrize("case", CASES)
 def test_mcp(server, tool, case):
     live, tokens = server
-    scope = TOOLS[tool]
-    with httpx.Client(base_url=live.url) as http:
-        init, session = mcp_session(http, _headers(tokens, case, scope))
+    with httpx.Client(base_url=live.url, timeout=30) as http:
+        init, session = mcp_session(http, _headers(tokens, case, tool))
         if case == "none":
-            check(init, case, scope, live.url, mcp=True)
+            check(init, case, tool, live.url, mcp=True)
+            r = mcp_call(http, {}, tool, ARGUMENTS.get(tool, {}))  # straight to tools/call
+            check(r, case, tool, live.url, mcp=True)
             return
         assert init.status_code == 200
-        r = mcp_call(http, session, tool, {"text": "x"})
-        check(r, case, scope, live.url, mcp=True)
+        r = mcp_call(http, session, tool, ARGUMENTS.get(tool, {}))
+        check(r, case, tool, live.url, mcp=True)
         if case == "right":
             result = sse_json(r)["result"]
-            assert result["isError"] is False
-            assert result["structuredContent"]["text"] in {"x", "X"}
+            assert result["isError"] is False, result
+            assert result["structuredContent"]
 
 
 def test_tools_list_needs_a_token_but_no_tool_scope(server):
     live, tokens = server
     assert httpx.get(f"{live.url}/api/v1/tools").status_code == 401
-    ok = httpx.get(f"{live.url}/api/v1/tools", headers={"Authorization": f"Bearer {tokens[READ]}"})
+    ok = httpx.get(f"{live.url}/api/v1/tools", headers={"Authorization": f"Bearer {tokens[ONLY_READ]}"})
     assert ok.status_code == 200
     assert httpx.get(f"{live.url}/api/v1/health").status_code == 200  # liveness stays public
 
@@ -122,7 +167,8 @@ def test_tools_list_needs_a_token_but_no_tool_scope(server):
 def test_bad_token_is_invalid_token_everywhere(server):
     live, _ = server
     headers = {"Authorization": "Bearer not-a-jwt"}
-    for path in ("/api/v1/tools/read_echo", "/api/v1/tools/read_echo/stream", "/mcp"):
+    paths = [p for t in sorted(TOOLS) for p in (f"/api/v1/tools/{t}", f"/api/v1/tools/{t}/stream")]
+    for path in [*paths, "/api/v1/crawl/list", "/mcp"]:
         r = httpx.post(f"{live.url}{path}", json={}, headers=headers)
         assert r.status_code == 401
         assert challenge(r)["error"] == "invalid_token"
@@ -131,9 +177,11 @@ def test_bad_token_is_invalid_token_everywhere(server):
 def test_mcp_session_is_bound_to_its_principal(server):
     live, tokens = server
     with httpx.Client(base_url=live.url) as http:
-        _, session = mcp_session(http, {"Authorization": f"Bearer {tokens[READ]}"})
-        stolen = {**session, "Authorization": f"Bearer {tokens[ADMIN]}"}
+        _, session = mcp_session(http, {"Authorization": f"Bearer {tokens[ONLY_READ]}"})
+        stolen = {**session, "Authorization": f"Bearer {tokens[ONLY_ADMIN]}"}
         assert mcp_call(http, stolen, "admin_echo", {}).status_code == 404  # as if it did not exist
+        assert http.delete("/mcp", headers=stolen).status_code == 404  # nor can another close it
+        assert mcp_call(http, session, "read_echo", {}).status_code == 200  # its owner still can
 
 
 def test_protected_resource_metadata(server):
@@ -142,7 +190,7 @@ def test_protected_resource_metadata(server):
         meta = httpx.get(f"{live.url}/.well-known/oauth-protected-resource{suffix}").json()
         assert meta["resource"] == live.url + suffix
         assert meta["authorization_servers"] == [live.url]
-        assert set(meta["scopes_supported"]) == {READ, ADMIN}
+        assert set(meta["scopes_supported"]) == ALL_SCOPES
 
 
 def test_loopback_server_with_auth_unset_is_open(tmp_path):

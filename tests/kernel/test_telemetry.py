@@ -50,3 +50,37 @@ def test_a_recording_span_puts_its_trace_id_into_problems(monkeypatch):
         assert trace.get_current_span() is trace.INVALID_SPAN
     finally:
         telemetry.shutdown()
+
+
+def test_exported_spans_never_carry_a_secret_even_in_recorded_exceptions():
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from naramarket.kernel.logs import register_secret
+    from naramarket.kernel.telemetry import RedactingExporter
+
+    secret = "tele+KEY/7d1e=="
+    register_secret(secret)
+    memory = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(RedactingExporter(memory)))
+    tracer = provider.get_tracer("test")
+    url = f"http://gateway.test/x?ServiceKey={secret}&pageNo=1"
+    with pytest.raises(RuntimeError), tracer.start_as_current_span(f"GET {secret}") as span:
+        span.set_attribute("url.full", url)
+        span.set_attribute("naramarket.tool", "crawl_list")
+        raise RuntimeError(f"failed: {url}")
+    with tracer.start_as_current_span("clean", attributes={"n": 3}):
+        pass
+    provider.shutdown()
+    leaky, clean = memory.get_finished_spans()
+    text = repr(
+        [(s.name, dict(s.attributes), [dict(e.attributes) for e in s.events]) for s in (leaky, clean)]
+    )
+    assert secret not in text and "RuntimeError" in text and "ServiceKey=***" in text
+    assert (
+        leaky.status.status_code == trace.StatusCode.ERROR
+        and dict(leaky.attributes)["naramarket.tool"] == "crawl_list"
+    )
+    assert dict(clean.attributes) == {"n": 3}
