@@ -1,7 +1,7 @@
 """The one call path for every surface: decode params, run the handler, check the result.
 
-REST, SSE, MCP and the CLI all call ``Dispatcher.call``; policy (validation, and later scopes,
-tracing, logging and caching) is applied here once.
+REST, SSE, MCP and the CLI all call ``Dispatcher.call``; policy (scopes, validation, the tool
+span, metrics and the log line) is applied here once.
 """
 
 from __future__ import annotations
@@ -111,9 +111,7 @@ class Dispatcher:
             result = await tool.handler(ctx, params)
         except errors.NaramarketError:
             raise
-        except ValueError as exc:
-            raise errors.InvalidParams(f"{tool.name}: {exc}") from None
-        except Exception as exc:
+        except Exception as exc:  # a bug in the tool: log it, never blame the caller
             log.exception("tool %s failed", tool.name)
             detail = redact(
                 f"{tool.name} failed unexpectedly ({type(exc).__name__})", self.upstream.service_key

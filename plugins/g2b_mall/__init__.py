@@ -21,8 +21,10 @@ from typing import Annotated
 import msgspec
 
 from naramarket.kernel import (
+    KST,
     YEAR,
     Context,
+    InvalidParams,
     Listing,
     Operation,
     Params,
@@ -74,6 +76,8 @@ class MallProduct(Record):
     image_url: Annotated[str, upstream("prdctImgUrl", "상품이미지URL / image URL")] = ""
 
 
+DEFAULT_DAYS = 365  # the operation's one-year range limit, ending today
+
 MAS_PRODUCTS = Operation(
     "at/ShoppingMallPrdctInfoService",
     "getMASCntrctPrdctInfoList",
@@ -119,11 +123,11 @@ class CrawlList(Params):
     title=("쇼핑몰 품목 목록", "Shopping-mall products by category"),
     description=(
         "나라장터 종합쇼핑몰의 다수공급자계약(MAS) 품목을 품명(예: 데스크톱컴퓨터)으로 조회합니다. "
-        "등록일 범위, 페이지 크기, 최대 페이지 수를 지정할 수 있으며, 결과의 complete 값은 모든 "
-        "페이지를 가져왔는지 알려 줍니다.",
+        "등록일 범위(생략하면 오늘까지 최근 1년), 페이지 크기, 최대 페이지 수를 지정할 수 있으며, "
+        "결과의 complete 값은 모든 페이지를 가져왔는지 알려 줍니다.",
         "Lists products of 나라장터 shopping-mall multiple-award (MAS) contracts for a category "
-        "(품명, e.g. 데스크톱컴퓨터), optionally within a registration-date range. `complete` tells "
-        "whether every page was fetched.",
+        "(품명, e.g. 데스크톱컴퓨터) registered within a date range (default: the last 12 months up "
+        "to today, KST). `complete` tells whether every page was fetched.",
     ),
     scopes=("g2b:read",),
     read_only=True,
@@ -132,12 +136,20 @@ class CrawlList(Params):
 )
 async def crawl_list(ctx: Context, p: CrawlList) -> Listing[MallProduct]:
     """Products of one category from the MAS contract product list."""
-    if p.start_date and p.end_date and p.end_date < p.start_date:
-        raise ValueError("end_date is before start_date")
+    start, end = p.start_date, p.end_date
+    if (start is None) != (end is None):
+        raise InvalidParams("crawl_list: give both start_date and end_date, or neither")
+    if start is None or end is None:
+        # Without dates the gateway answers only one day of registrations (its documented
+        # fallback), which reads like "almost nothing in this category": ask for a year instead.
+        end = dt.datetime.now(KST).date()
+        start = end - dt.timedelta(days=DEFAULT_DAYS - 1)
+    if end < start:
+        raise InvalidParams("crawl_list: end_date is before start_date")
     fields = await ctx.upstream.collect(
         MAS_PRODUCTS,
         {"prdctClsfcNoNm": p.category},
-        window=(p.start_date, p.end_date),
+        window=(start, end),
         page_size=p.page_size,
         max_pages=p.max_pages,
         first_page=p.start_page,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import httpx
 import pytest
 
@@ -102,3 +104,27 @@ def test_openapi_is_generated_from_the_structs(client):
     assert "MallProduct" in doc["components"]["schemas"]
     assert "/api/v1/tools/crawl_list/stream" in doc["paths"]
     assert client.get("/docs").status_code == 200
+
+
+def test_dates_default_to_the_last_year_and_must_come_in_pairs(client):
+    default = client.post("/api/v1/crawl/list", json={"category": "복사용지", "page_size": 200}).json()
+    today = dt.date.today()
+    explicit = client.post(
+        "/api/v1/crawl/list",
+        json={
+            "category": "복사용지",
+            "page_size": 200,
+            "start_date": (today - dt.timedelta(days=400)).isoformat(),
+            "end_date": (today + dt.timedelta(days=1)).isoformat(),
+        },
+    ).json()
+    assert default["items"] and default["complete"] is True
+    assert {i["product_id"] for i in default["items"]} <= {i["product_id"] for i in explicit["items"]}
+    one_sided = client.post("/api/v1/crawl/list", json={"category": "복사용지", "start_date": "2025-01-01"})
+    assert one_sided.status_code == 422
+    assert "both" in one_sided.json()["detail"]
+    reversed_range = client.post(
+        "/api/v1/crawl/list",
+        json={"category": "복사용지", "start_date": "2025-02-01", "end_date": "2025-01-01"},
+    )
+    assert reversed_range.status_code == 422

@@ -73,7 +73,13 @@ async def leaky(ctx: Context, p: Search) -> Echo:
 @tool(name="refuses", title=("거절", "Refuses"), description=("거절합니다.", "Refuses its input."))
 async def refuses(ctx: Context, p: Search) -> Echo:
     """Reject the arguments the way a handler validates cross-field rules."""
-    raise ValueError("end_date is before start_date")
+    raise InvalidParams("refuses: end_date is before start_date")
+
+
+@tool(name="buggy", title=("버그", "Buggy"), description=("버그.", "Has a bug."))
+async def buggy(ctx: Context, p: Search) -> Echo:
+    """Fail with a ValueError from deep inside, as a bug would."""
+    raise ValueError("invalid literal for int() with base 10: ''")
 
 
 @tool(name="misshapen", title=("잘못된 결과", "Bad result"), description=("틀린 결과.", "Wrong result."))
@@ -98,7 +104,7 @@ async def rows(ctx: Context, p: Search) -> Listing[Row]:
 @pytest.fixture
 async def dispatcher() -> AsyncIterator[Dispatcher]:
     registry = Registry()
-    for each in (echo, scoped, leaky, refuses, misshapen, as_dict, rows):
+    for each in (echo, scoped, leaky, refuses, buggy, misshapen, as_dict, rows):
         registry.add(each, plugin="tests")
     async with engine(PagedServer(total=25)) as upstream:
         yield Dispatcher(registry, Settings(service_key=DECODING_KEY, rate_limit=0), upstream)
@@ -158,9 +164,18 @@ async def test_an_unexpected_exception_is_internal_error_without_the_key(dispatc
     assert "leaky" in caught.value.detail
 
 
-async def test_a_handler_value_error_is_invalid_params(dispatcher: Dispatcher) -> None:
-    with pytest.raises(InvalidParams, match="end_date"):
+async def test_a_handler_refusing_its_input_is_invalid_params(dispatcher: Dispatcher) -> None:
+    with pytest.raises(InvalidParams, match="end_date") as caught:
         await dispatcher.call("refuses", {"category": "PC"})
+    assert problem(caught.value)["status"] == 422
+
+
+async def test_a_stray_value_error_in_a_handler_is_internal_not_the_callers_fault(
+    dispatcher: Dispatcher,
+) -> None:
+    with pytest.raises(InternalError) as caught:
+        await dispatcher.call("buggy", {"category": "PC"})
+    assert problem(caught.value)["status"] == 500
 
 
 async def test_a_result_of_the_wrong_shape_is_internal_error(dispatcher: Dispatcher) -> None:
