@@ -382,8 +382,11 @@ class Upstream:
         total = fetched = failed = 0
         budget = max_pages
         truncated = False
+        split = len(queue) > 1
         while queue:
             win = queue.popleft()
+            # A window span only when the scan has several windows: one would just repeat the tool span.
+            traced = win if split else None
             query = dict(params)
             if win is not None:
                 query.update(op.format_range(*win))
@@ -392,7 +395,7 @@ class Upstream:
             window_total: int | None = None
             window_pages = 0
             try:
-                with self.observer.window(op.name, win):
+                with self.observer.window(op.name, traced):
                     async for outcome in self.pages(
                         op, query, page_size=page_size, max_pages=budget, first_page=start_page
                     ):
@@ -415,6 +418,7 @@ class Upstream:
                     raise
                 middle = win[0] + (win[1] - win[0]) // 2
                 queue.extendleft([(middle + dt.timedelta(days=1), win[1]), (win[0], middle)])
+                split = True
                 continue
             except errors.UpstreamError as exc:
                 if not items:

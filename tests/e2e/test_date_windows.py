@@ -64,3 +64,42 @@ def test_any_split_of_the_range_gives_the_same_records(cut):
     second = anyio.run(collect, middle, END)
     assert set(first).isdisjoint(second)
     assert first + second == WHOLE  # merged in order
+
+
+def test_each_window_of_a_multi_window_scan_gets_a_span():
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from naramarket.kernel import make_http_client
+    from naramarket.kernel.observe import Observer
+    from naramarket.kernel.upstream import Upstream
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+
+    async def scan(start: dt.date, end: dt.date) -> None:
+        settings = Settings.from_env({}, api_base="http://sandbox.test/1230000")
+        transport = httpx.ASGITransport(app=sandbox.create_app(CONFIG))
+        async with make_http_client(settings, transport=transport) as client:
+            engine = Upstream(
+                client,
+                service_key=sandbox.DEFAULT_SERVICE_KEY,
+                rate_limit=0,
+                observer=Observer(tracer=provider.get_tracer("test")),
+            )
+            await engine.collect(MAS_PRODUCTS, QUERY, window=(start, end), page_size=100)
+
+    anyio.run(scan, START, END)
+    windows = [s for s in exporter.get_finished_spans() if s.name == "upstream window"]
+    assert [
+        (w.attributes["naramarket.window.start"], w.attributes["naramarket.window.end"]) for w in windows
+    ] == [
+        ("2023-01-01", "2023-12-31"),
+        ("2024-01-01", "2024-12-31"),
+        ("2025-01-01", "2025-12-31"),
+    ]
+    exporter.clear()
+    anyio.run(scan, dt.date(2024, 3, 1), dt.date(2024, 5, 31))  # one window: the tool span suffices
+    assert not [s for s in exporter.get_finished_spans() if s.name == "upstream window"]
