@@ -167,7 +167,7 @@ class TokenVerifier:
         self.leeway = leeway
 
     def _trusted(self, issuer: object, base: str) -> _Trusted:
-        if self.external is not None and issuer == self.external_issuer:
+        if self.external is not None and isinstance(issuer, str) and issuer == self.external_issuer:
             return _Trusted(issuer, self.external, (self.external_audience or "",), require_jti=False)
         if self.embedded is not None and issuer == base:
             return _Trusted(base, self.embedded, resources(base), require_jti=True)
@@ -325,7 +325,8 @@ def bearer_token(scope: dict[str, Any]) -> str | None:
     """The bearer token of the Authorization header (never from the query string), or None."""
     for name, value in scope.get("headers") or []:
         if name == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
+            header: str = value.decode("latin-1")
+            scheme, _, token = header.partition(" ")
             if scheme.lower() == "bearer" and token.strip():
                 return token.strip()
     return None

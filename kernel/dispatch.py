@@ -44,6 +44,8 @@ class Dispatcher:
         """Arguments (a mapping or JSON bytes) -> the tool's Params, or ``InvalidParams``."""
         if isinstance(arguments, tool.params):
             return arguments
+        if isinstance(arguments, msgspec.Struct):  # another tool's Params: a caller bug, not bad input
+            raise TypeError(f"{tool.name} takes {tool.params.__name__}, not {type(arguments).__name__}")
         try:
             if isinstance(arguments, bytes | bytearray | memoryview):
                 raw = bytes(arguments).strip() or b"{}"

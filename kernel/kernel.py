@@ -106,7 +106,7 @@ class Kernel:
     def readiness(self) -> dict[str, Any]:
         """The readiness probe's body: ready once the lifespan runs and plugins gave tools."""
         client = self._client
-        checks = {
+        checks: dict[str, dict[str, Any]] = {
             "plugins": {"ok": len(self.registry) > 0, "tools": len(self.registry)},
             "upstream_client": {"ok": client is not None and not client.is_closed},
         }

@@ -10,7 +10,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from opentelemetry import trace
@@ -25,6 +25,7 @@ __all__ = ["Observer", "ToolCall", "UpstreamRequest"]
 log = logging.getLogger("naramarket.dispatch")
 upstream_log = logging.getLogger("naramarket.upstream")
 UNKNOWN_TOOL = "unknown"  # metric label for names that are not registered (unbounded otherwise)
+T = TypeVar("T")
 
 
 class ToolCall:
@@ -37,7 +38,7 @@ class ToolCall:
         self.outcome = "ok"
         self.count: int | None = None
 
-    def done(self, result: Any) -> Any:
+    def done(self, result: T) -> T:
         """Record the result's size and completeness on the span; returns ``result``."""
         items = getattr(result, "items", None)
         complete = getattr(result, "complete", None)
@@ -62,7 +63,7 @@ class UpstreamRequest:
     def __init__(self) -> None:
         self.result_code = "00"
 
-    def done(self, page: Any) -> Any:
+    def done(self, page: T) -> T:
         """Take the decoded page's result code (``03``: no data); returns ``page``."""
         code = getattr(page, "result_code", None)
         if isinstance(code, str) and code:
@@ -172,7 +173,7 @@ class Observer:
             "upstream retry",
             extra={"operation": operation, "page": page_no, "attempt": attempt, "result_code": code},
         )
-        attributes = {
+        attributes: dict[str, str | int] = {
             "naramarket.upstream.operation": operation,
             "naramarket.upstream.page": page_no,
             "naramarket.retry.attempt": attempt,

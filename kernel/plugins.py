@@ -46,7 +46,7 @@ def make_plugin_manager(
 
 def plugin_name(pm: pluggy.PluginManager, plugin: object) -> str:
     """The registered name of ``plugin`` (its entry-point name)."""
-    return pm.get_name(plugin) or getattr(plugin, "__name__", repr(plugin))
+    return pm.get_name(plugin) or str(getattr(plugin, "__name__", repr(plugin)))
 
 
 def installed_plugins() -> list[str]:

@@ -28,4 +28,5 @@ def _schema(tp: Any) -> dict[str, Any]:
 
 def json_schema(tp: Any) -> dict[str, Any]:
     """A self-contained JSON Schema for ``tp`` (a fresh copy: callers may annotate it)."""
-    return msgspec.json.decode(msgspec.json.encode(_schema(tp)))
+    schema: dict[str, Any] = msgspec.json.decode(msgspec.json.encode(_schema(tp)))
+    return schema

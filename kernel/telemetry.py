@@ -12,13 +12,17 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from opentelemetry import trace
 
 from .logs import redact_text
+
+if TYPE_CHECKING:  # the SDK is imported only once tracing starts
+    from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+    from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 __all__ = [
     "TRACER_NAME",
@@ -79,7 +83,7 @@ def _clean_attributes(attributes: Any) -> dict[str, Any]:
     return {k: _clean(v) for k, v in (attributes or {}).items()}
 
 
-def scrub_span(span: Any) -> Any:
+def scrub_span(span: ReadableSpan) -> ReadableSpan:
     """``span`` (an SDK ``ReadableSpan``) with secrets masked in its name, attributes, events
     (exception messages and stack traces included) and status; the span itself when it has none."""
     from opentelemetry.sdk.trace import Event, ReadableSpan
@@ -120,10 +124,10 @@ class RedactingExporter:
     """Wraps a span exporter: nothing leaves the process with a secret in it (the log redaction's
     counterpart for traces; exception events recorded by instrumentations can quote URLs)."""
 
-    def __init__(self, exporter: Any) -> None:
+    def __init__(self, exporter: SpanExporter) -> None:
         self.exporter = exporter
 
-    def export(self, spans: Any) -> Any:
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         return self.exporter.export([scrub_span(s) for s in spans])
 
     def shutdown(self) -> None:
@@ -139,13 +143,13 @@ class Telemetry:
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
         self.env = os.environ if env is None else env
         self.enabled = tracing_requested(self.env)
-        self.provider: Any = None  # opentelemetry.sdk.trace.TracerProvider once started
+        self.provider: TracerProvider | None = None  # once started
 
     @property
     def tracer(self) -> trace.Tracer:
         """The tracer for naramarket's own spans."""
         if self.provider is not None:
-            return self.provider.get_tracer(TRACER_NAME)  # type: ignore[no-any-return]
+            return self.provider.get_tracer(TRACER_NAME)
         return trace.get_tracer(TRACER_NAME)
 
     def start(self) -> None:
@@ -163,12 +167,15 @@ class Telemetry:
             attributes[SERVICE_NAME] = "naramarket"
         provider = TracerProvider(resource=Resource.create(attributes))
         for exporter in self._exporters():
-            provider.add_span_processor(BatchSpanProcessor(RedactingExporter(exporter)))
+            # RedactingExporter duck-types the SDK's SpanExporter ABC (subclassing it would import
+            # the SDK whenever the kernel is imported, tracing on or off).
+            redacting = RedactingExporter(exporter)
+            provider.add_span_processor(BatchSpanProcessor(redacting))  # type: ignore[arg-type]
         self.provider = provider
 
-    def _exporters(self) -> list[Any]:
+    def _exporters(self) -> list[SpanExporter]:
         names = {e.strip().lower() for e in self.env.get("OTEL_TRACES_EXPORTER", "otlp").split(",")}
-        exporters: list[Any] = []
+        exporters: list[SpanExporter] = []
         if "otlp" in names:
             protocol = self.env.get(
                 "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", self.env.get("OTEL_EXPORTER_OTLP_PROTOCOL", "")

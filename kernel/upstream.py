@@ -132,7 +132,7 @@ class PriorityLimiter:
             self.in_use += 1
             return
         self._seq += 1
-        entry = [priority, self._seq, anyio.Event(), False]
+        entry: list[Any] = [priority, self._seq, anyio.Event(), False]
         heapq.heappush(self._waiters, entry)
         try:
             await entry[2].wait()
