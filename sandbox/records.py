@@ -105,7 +105,11 @@ class Universe:
             row.update(fixed_corp or corp_frags[(h >> 19) % n_corp])
             item_index = (h >> 26) % n_item
             row.update(fixed_item or item_frags[item_index])
-            row.update(s.amount_fragment((h >> 32) % AMOUNT_BUCKETS))
+            bucket = (h >> 32) % AMOUNT_BUCKETS
+            if s.unit_priced:
+                row.update(s.item_amounts(o.item or items[item_index], bucket))
+            else:
+                row.update(s.amount_fragment(bucket))
             minute = self._minute(i, h)
             row.update(s.date_fragment((h >> 42) % DATE_PROFILES, minute // 1440))
             second = (h >> 46) % 60

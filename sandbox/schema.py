@@ -156,6 +156,7 @@ class RecordSchema:
         self._url_samples: list[tuple[str, str]] = []
         self.dates: dict[str, str] = {}
         self.amounts: list[tuple[str, float, int]] = []
+        self._sampled: set[str] = set()  # amount fields the official example fills in
         self.varied: list[tuple[str, str, str]] = []  # (name, kind, sample) for base rows
         for field in op.fields:
             self._add(field.name, field.sample, classify(field.name, field.sample, op.service))
@@ -170,6 +171,11 @@ class RecordSchema:
         self.corp_frags = [self.corp_fragment(c) for c in COMPANIES]
         self.item_frags = [self.item_fragment(i) for i in self.items]
         self._amount_cache: dict[int, dict[str, str]] = {}
+        # The mall's amounts are unit prices of the record's 품명: a desktop PC costs about a
+        # million won, not the doc example's 42.8M-won playground set.
+        self.unit_priced = op.service == "ShoppingMallPrdctInfoService" and bool(self._sampled)
+        self._reference = max((base for name, base, _ in self.amounts if name in self._sampled), default=1.0)
+        self._item_amount_cache: dict[tuple[str, int], dict[str, str]] = {}
         self._date_cache: dict[tuple[int, int], dict[str, str]] = {}
         self._offsets = [self._profile_offsets(p) for p in range(DATE_PROFILES)]
 
@@ -223,10 +229,35 @@ class RecordSchema:
 
     def _amount_spec(self, name: str, sample: str) -> tuple[str, float, int]:
         if sample:
+            self._sampled.add(name)
             decimals = len(sample.split(".")[1]) if "." in sample else 0
             return name, float(sample), decimals
         h = stable_hash(self.seed, self.op.name, "amount", name)
         return name, float((1 + h % 90) * 10 ** (5 + (h >> 8) % 3)), 0
+
+    def item_amounts(self, item: Item, bucket: int) -> dict[str, str]:
+        """Unit-priced amounts for ``item``: its typical price within ±25%, the doc's ratios kept.
+
+        Amount fields the official example leaves empty stay empty (e.g. 할인금액 without a
+        discount); items of unknown price fall back to ``amount_fragment``.
+        """
+        if not item.price:
+            return self.amount_fragment(bucket)
+        key = (item.class_no, bucket % 64)
+        cached = self._item_amount_cache.get(key)
+        if cached is None:
+            factor = item.price / self._reference * 1.25 ** (key[1] / 63 * 2 - 1)
+            cached = {}
+            for name, base, decimals in self.amounts:
+                if name not in self._sampled:
+                    cached[name] = ""
+                elif decimals:
+                    cached[name] = f"{base * factor:.{decimals}f}"
+                else:
+                    value = base * factor
+                    cached[name] = str(int(round(value, -1 if abs(value) >= 1000 else 0)))
+            self._item_amount_cache[key] = cached
+        return cached
 
     def amount_fragment(self, bucket: int) -> dict[str, str]:
         """All amount fields scaled by one factor in [0.1, 10]: the doc example's ratios survive."""
