@@ -7,7 +7,7 @@ from html import escape
 __all__ = ["HEADERS", "error", "login"]
 
 # No ``form-action``: Chrome and Safari apply it to the redirect a submission produces, and this
-# form ends in a 302 to the client's (registered, exactly matched) redirect URI on another origin,
+# form ends in a 303 to the client's (registered, exactly matched) redirect URI on another origin,
 # so ``form-action 'self'`` would break the flow (w3c/webappsec-csp#8). The form's action is fixed.
 HEADERS = {
     "Cache-Control": "no-store",
