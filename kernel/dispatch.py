@@ -18,7 +18,7 @@ from .context import BoundUpstream, CallEvents, Context, Principal
 from .registry import Registry
 from .settings import Settings
 from .tool import Tool
-from .upstream import Upstream, redact
+from .upstream import Upstream
 
 __all__ = ["Dispatcher", "to_builtins"]
 
@@ -83,25 +83,19 @@ class Dispatcher:
         """Call tool ``name`` and return its Result; every failure is a ``NaramarketError``.
 
         Each call is one span (tool, plugin, result count, completeness, error code), one
-        ``naramarket_tool_calls_total`` count and one log line.
+        ``naramarket_tool_calls_total`` count and one log line — unknown tools included.
         """
-        tool = self.registry.get(name) if name in self.registry else None
         subject = principal.subject if principal is not None else None
-        with self.upstream.observer.tool_call(tool, subject) as observed:
-            return observed.done(await self._call(name, arguments, principal=principal, events=events))
+        with self.upstream.observer.tool_call(self.registry.find(name), subject) as observed:
+            tool = self.registry.get(name)
+            self.authorize(tool, principal)
+            params = self.decode_params(tool, arguments)
+            return observed.done(await self._run(tool, params, principal, events or CallEvents()))
 
-    async def _call(
-        self,
-        name: str,
-        arguments: Mapping[str, Any] | bytes | msgspec.Struct | None = None,
-        *,
-        principal: Principal | None = None,
-        events: CallEvents | None = None,
+    async def _run(
+        self, tool: Tool, params: msgspec.Struct, principal: Principal | None, events: CallEvents
     ) -> Any:
-        tool = self.registry.get(name)
-        self.authorize(tool, principal)
-        params = self.decode_params(tool, arguments)
-        events = events or CallEvents()
+        """The handler with its Context, and its result checked against the tool's Result type."""
         ctx = Context(
             tool=tool,
             settings=self.settings,
@@ -114,11 +108,9 @@ class Dispatcher:
         except errors.NaramarketError:
             raise
         except Exception as exc:  # a bug in the tool: log it, never blame the caller
-            log.exception("tool %s failed", tool.name)
-            detail = redact(
-                f"{tool.name} failed unexpectedly ({type(exc).__name__})", self.upstream.service_key
-            )
-            raise errors.InternalError(detail) from exc
+            log.exception("tool %s failed", tool.name)  # the log processor redacts secrets
+            # Only the tool's name and the exception's type: never the message, which may hold a URL.
+            raise errors.InternalError(f"{tool.name} failed unexpectedly ({type(exc).__name__})") from exc
         expected = typing.get_origin(tool.result) or tool.result
         if isinstance(expected, type) and isinstance(result, expected):
             return result

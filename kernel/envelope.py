@@ -107,32 +107,13 @@ def error_for_code(code: str, message: str) -> errors.UpstreamError:
     return cls(detail, upstream_code=code)
 
 
-class _ViewDecoders:
-    """msgspec decoders for one record's view, built once per codec."""
-
-    def __init__(self, codec: RecordCodec) -> None:
-        self.many = msgspec.json.Decoder(list[codec.view])  # type: ignore[name-defined]
-        self.one = msgspec.json.Decoder(codec.view)
-
-
-_decoders: dict[type[Record], _ViewDecoders] = {}
-
-
-def _views(codec: RecordCodec) -> _ViewDecoders:
-    found = _decoders.get(codec.record)
-    if found is None:
-        found = _decoders[codec.record] = _ViewDecoders(codec)
-    return found
-
-
 def _decode_items(raw: bytes, codec: RecordCodec) -> list[Any]:
     """Any ``items`` shape -> a list of view objects."""
     raw = raw.strip()
     if not raw or raw in (b'""', b"null"):
         return []
-    dec = _views(codec)
     if raw[:1] == b"[":
-        return dec.many.decode(raw)
+        return codec.decode_many(raw)
     if raw[:1] == b"{":
         if raw.replace(b" ", b"") == b"{}":
             return []
@@ -140,11 +121,11 @@ def _decode_items(raw: bytes, codec: RecordCodec) -> list[Any]:
         inner = bytes(wrapper.item).strip()
         if inner:
             if inner[:1] == b"[":
-                return dec.many.decode(inner)
+                return codec.decode_many(inner)
             if inner[:1] == b"{":
-                return [dec.one.decode(inner)]
+                return [codec.decode_one(inner)]
             return []
-        return [dec.one.decode(raw)]
+        return [codec.decode_one(raw)]
     return []
 
 

@@ -2,7 +2,7 @@
 
 Each error carries a stable ``code`` and knows its HTTP status and CLI exit code, so the adapters
 map errors in exactly one place: ``problem()`` here for HTTP/SSE/MCP bodies, ``exit_code`` for the
-CLI. Messages never contain the service key (see ``upstream.redact``).
+CLI. Messages never contain the service key: the engine words them itself and never copies a URL in.
 """
 
 from __future__ import annotations

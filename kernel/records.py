@@ -188,6 +188,9 @@ class RecordCodec:
             kw_only=True,
         )
         self._pairs = tuple((name, parse) for name, _, parse in fields)
+        # Decoders for the view, built once with the codec (the envelope's items, in any shape).
+        self.decode_many = msgspec.json.Decoder(list[self.view]).decode  # type: ignore[name-defined]
+        self.decode_one = msgspec.json.Decoder(self.view).decode
 
     def from_view(self, view: Any) -> Record:
         """Convert one decoded view object into a typed record."""

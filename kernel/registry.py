@@ -42,12 +42,16 @@ class Registry:
             self._aliases[alias] = tool.name
         return stamped
 
+    def find(self, name: str) -> Tool | None:
+        """The tool called ``name``, or None."""
+        return self._tools.get(name)
+
     def get(self, name: str) -> Tool:
         """The tool called ``name``, or ``ToolNotFound``."""
-        try:
-            return self._tools[name]
-        except KeyError:
-            raise errors.ToolNotFound(f"no tool named {name!r}") from None
+        tool = self._tools.get(name)
+        if tool is None:
+            raise errors.ToolNotFound(f"no tool named {name!r}")
+        return tool
 
     def __iter__(self) -> Iterator[Tool]:
         return iter(sorted(self._tools.values(), key=lambda t: t.name))

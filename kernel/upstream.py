@@ -28,7 +28,7 @@ from .observe import Observer
 from .operation import Operation, split_windows
 from .records import Record, codec_for
 
-__all__ = ["PageFailure", "Upstream", "normalise_key", "redact"]
+__all__ = ["PageFailure", "Upstream", "normalise_key"]
 
 # Gateway/provider codes worth another try: per-second limit (23), provider HTTP error (04),
 # provider time-out (05). Never retried: 03 (empty), 06-08 (parameters), 10-12, 20, 22 (daily
@@ -59,17 +59,6 @@ def normalise_key(key: str) -> str:
         if decoded != key:
             return decoded
     return key
-
-
-def redact(text: str, key: str | None) -> str:
-    """Remove every spelling of the service key from ``text``."""
-    if not key:
-        return text
-    from urllib.parse import quote
-
-    for form in {key, quote(key, safe=""), quote(quote(key, safe=""), safe="")}:
-        text = text.replace(form, "***")
-    return text
 
 
 @dataclass(frozen=True, slots=True)

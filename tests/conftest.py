@@ -43,6 +43,13 @@ class LiveServer:
         self.thread.join(timeout=10)
 
 
+def free_port() -> int:
+    """A loopback TCP port nobody listens on right now (for servers started as subprocesses)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def start_server(app: object) -> LiveServer:
     """Serve ``app`` on 127.0.0.1 on a free port; returns once it accepts connections."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -29,7 +29,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from naramarket.app import create_app, make_kernel
 from naramarket.kernel import Settings
 from naramarket.kernel.logs import configure_logging
-from tests.conftest import start_server
+from tests.conftest import free_port, start_server
 
 # A unique marker holding '+', '/' and '=' so that its percent-encoded spellings differ.
 SERVICE_KEY = "obs+MARKER/9f3c2a=="
@@ -348,11 +348,7 @@ def test_with_auth_on_metrics_take_their_own_token_not_oauth(captured_logs):
 
 
 def test_metrics_on_their_own_port_leave_the_app():
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     live = start_server(observed_app(metrics_port=port))
     try:
         assert httpx.get(f"{live.url}/metrics").status_code == 404

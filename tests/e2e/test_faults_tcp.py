@@ -7,7 +7,6 @@ truncated bodies are real socket events, not simulations inside one event loop.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -20,22 +19,16 @@ import pytest
 from naramarket import sandbox
 from naramarket.kernel import Kernel, KeyNotRegistered, Settings
 from naramarket.plugins.g2b_mall import MAS_PRODUCTS
-from tests.conftest import BIN
+from tests.conftest import BIN, free_port
 
 ROWS = 450
 QUERY = {"prdctClsfcNoNm": "데스크톱컴퓨터"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def upstream() -> Iterator[str]:
     """``naramarket sandbox --port N`` in a subprocess; yields its base URL."""
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("NARAMARKET_")}
     proc = subprocess.Popen(
         [str(BIN / "naramarket"), "sandbox", "--port", str(port), "--seed", "7"],

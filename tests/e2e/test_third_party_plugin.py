@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import sysconfig
@@ -21,7 +20,7 @@ import httpx
 import pytest
 from mcp import Client
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, free_port
 
 PLUGIN_PYPROJECT = """
 [build-system]
@@ -167,16 +166,10 @@ def test_allow_list_hides_the_plugin(fresh_venv):
     assert call.returncode == 2 and "tool_not_found" in call.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def served(fresh_venv) -> Iterator[str]:
     """``naramarket serve`` from the fresh venv, on a free loopback port."""
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [str(fresh_venv / "bin" / "naramarket"), "serve", "--port", str(port), "--log-level", "warning"],
         env=_env(),
