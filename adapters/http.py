@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from naramarket.kernel import Forbidden, NaramarketError, Principal, Unauthorized, problem
-from naramarket.kernel.auth import PRINCIPAL, www_authenticate
+from naramarket.adapters.auth import PRINCIPAL, www_authenticate
+from naramarket.kernel import Forbidden, InvalidParams, NaramarketError, Principal, Unauthorized
+from naramarket.kernel.host import problem
 
-__all__ = ["JSONResponse", "ProblemResponse", "principal", "problem_response", "read_body"]
+__all__ = [
+    "JSONResponse",
+    "MethodNotAllowed",
+    "ProblemResponse",
+    "RouteNotFound",
+    "principal",
+    "problem_response",
+    "read_body",
+]
 
 PROBLEM_JSON = "application/problem+json"
 MAX_BODY = 1 << 20  # tool parameters are small; refuse anything bigger than 1 MiB
@@ -32,24 +42,44 @@ class ProblemResponse(JSONResponse):
     media_type = PROBLEM_JSON
 
 
-def problem_response(error: NaramarketError, request: Request | None = None) -> ProblemResponse:
-    """The problem+json response for ``error`` (status from the error class; 401/403 with a challenge)."""
+class RouteNotFound(NaramarketError):
+    """No route matches the request's path."""
+
+    code = "not_found"
+    title = "Not found"
+    status = 404
+
+
+class MethodNotAllowed(NaramarketError):
+    """The path exists but does not accept the request's method."""
+
+    code = "method_not_allowed"
+    title = "Method not allowed"
+    status = 405
+
+
+def problem_response(
+    error: NaramarketError, request: Request | None = None, *, headers: Mapping[str, str] | None = None
+) -> ProblemResponse:
+    """The problem+json response for ``error`` (status from the error class; 401/403 with a challenge).
+
+    ``headers`` are added last, so they may replace the OAuth challenge.
+    """
     instance = request.url.path if request is not None else None
-    headers = None
+    extra: dict[str, str] = {}
     if isinstance(error, Unauthorized | Forbidden):
-        headers = {"WWW-Authenticate": www_authenticate(request.scope if request else {}, error)}
-    return ProblemResponse(problem(error, instance=instance), status_code=error.status, headers=headers)
+        extra["WWW-Authenticate"] = www_authenticate(request.scope if request else {}, error)
+    extra.update(headers or {})
+    return ProblemResponse(problem(error, instance=instance), status_code=error.status, headers=extra or None)
 
 
 def principal(request: Request) -> Principal | None:
-    """The caller the kernel's auth middleware authenticated (None on an open server)."""
+    """The caller ``AuthMiddleware`` authenticated (None on an open server)."""
     return request.scope.get(PRINCIPAL)
 
 
 async def read_body(request: Request) -> bytes:
     """The request body, refusing oversize bodies before reading them whole."""
-    from naramarket.kernel import InvalidParams
-
     chunks = []
     size = 0
     async for chunk in request.stream():

@@ -7,7 +7,7 @@ the problem document, and an unknown tool is a JSON-RPC invalid-params error.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import mcp_types as types
@@ -15,31 +15,17 @@ import msgspec
 from mcp.server import Server
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
-from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+from mcp.server.context import ServerRequestContext
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.shared.exceptions import MCPError
-from opentelemetry import propagate, trace
-from opentelemetry.trace import SpanKind, StatusCode
-from pydantic import ValidationError
 from starlette.routing import BaseRoute, Route
 
-from naramarket.kernel import (
-    CallEvents,
-    Dispatcher,
-    Forbidden,
-    Kernel,
-    NaramarketError,
-    Principal,
-    Tool,
-    ToolNotFound,
-    json_schema,
-    problem,
-)
-from naramarket.kernel.auth import PRINCIPAL, send_auth_error
+from naramarket.adapters.auth import LOOPBACK, PRINCIPAL, send_auth_error
+from naramarket.kernel import Forbidden, NaramarketError, Principal, Tool, ToolNotFound
+from naramarket.kernel.host import CallEvents, Dispatcher, Kernel, json_schema, problem
 
 __all__ = [
-    "MessageSpans",
     "ScopeGate",
     "create_server",
     "instructions",
@@ -67,7 +53,7 @@ def instructions(kernel: Kernel) -> str:
     return _INSTRUCTIONS + (_SANDBOX_NOTE if kernel.sandbox else "")
 
 
-def mcp_tool(tool: Tool) -> types.Tool:
+def mcp_tool(tool: Tool[Any, Any]) -> types.Tool:
     """The MCP description of ``tool``."""
     return types.Tool(
         name=tool.name,
@@ -91,76 +77,6 @@ def _error_result(error: NaramarketError) -> types.CallToolResult:
     return types.CallToolResult(content=[types.TextContent(type="text", text=text)], is_error=True)
 
 
-def _meta_context(meta: Any) -> Any:
-    """The caller's trace context from a message's ``_meta`` (``traceparent``), or None."""
-    if not isinstance(meta, Mapping) or "traceparent" not in meta:
-        return None
-    try:
-        context = propagate.extract({k: v for k, v in meta.items() if isinstance(v, str)})
-    except (TypeError, ValueError):
-        return None
-    return context if trace.get_current_span(context).get_span_context().is_valid else None
-
-
-class MessageSpans:
-    """Server middleware: one SERVER span per inbound MCP message, from the kernel's tracer.
-
-    It takes the place of the SDK's ``OpenTelemetryMiddleware`` (same span names and attributes),
-    which uses the global tracer provider; the kernel's provider is its own, so the SDK's spans
-    would be lost. Over streamable HTTP the SDK runs each message in the context of the POST that
-    carried it, so the span is a child of that request's span and the tool call's span a child of
-    this one; a ``traceparent`` in the message's ``_meta`` takes precedence, as in the SDK.
-    """
-
-    def __init__(self, kernel: Kernel) -> None:
-        self.kernel = kernel
-
-    async def __call__(self, ctx: ServerRequestContext[Any], call_next: CallNext) -> HandlerResult:
-        name = ctx.params.get("name") if ctx.params else None
-        target = name if isinstance(name, str) else None
-        attributes: dict[str, Any] = {
-            "mcp.method.name": ctx.method,
-            "mcp.protocol.version": ctx.protocol_version,
-        }
-        if ctx.request_id is not None:
-            attributes["jsonrpc.request.id"] = str(ctx.request_id)
-        if ctx.method == "tools/call":
-            attributes["gen_ai.operation.name"] = "execute_tool"
-            if target is not None:
-                attributes["gen_ai.tool.name"] = target
-        with self.kernel.telemetry.tracer.start_as_current_span(
-            f"{ctx.method} {target}" if target else ctx.method,
-            kind=SpanKind.SERVER,
-            attributes=attributes,
-            context=_meta_context(ctx.meta),
-            record_exception=False,
-            set_status_on_exception=False,
-        ) as span:
-            try:
-                result = await call_next(ctx)
-            except MCPError as exc:
-                code = str(exc.error.code)
-                span.set_attributes({"error.type": code, "rpc.response.status_code": code})
-                span.set_status(StatusCode.ERROR, exc.error.message)
-                raise
-            except ValidationError:  # pydantic's message quotes client input: keep it off the span
-                code = str(INVALID_PARAMS)
-                span.set_attributes({"error.type": code, "rpc.response.status_code": code})
-                span.set_status(StatusCode.ERROR, "Invalid request parameters")
-                raise
-            except Exception as exc:  # no message or traceback on the span: they may quote secrets
-                span.set_attribute("error.type", type(exc).__qualname__)
-                span.set_status(StatusCode.ERROR)
-                raise
-            failed = (isinstance(result, types.CallToolResult) and result.is_error) or (
-                isinstance(result, Mapping) and result.get("isError") is True
-            )
-            if ctx.method == "tools/call" and failed:
-                span.set_attribute("error.type", "tool_error")
-                span.set_status(StatusCode.ERROR)
-            return result
-
-
 def create_server(kernel: Kernel) -> Server[Any]:
     """A low-level MCP server whose tools are the kernel's registry."""
     from naramarket import __version__
@@ -175,23 +91,19 @@ def create_server(kernel: Kernel) -> Server[Any]:
     async def call_tool(
         ctx: ServerRequestContext[Any], params: types.CallToolRequestParams
     ) -> types.CallToolResult:
-        if params.name not in kernel.registry:
-            raise MCPError(INVALID_PARAMS, f"Unknown tool: {params.name}")
-
         async def on_progress(done: int, total: int | None, message: str | None) -> None:
             await ctx.session.report_progress(done, total, message)
 
         request = getattr(ctx, "request", None)  # the HTTP request; None over stdio (the local user)
         principal = request.scope.get(PRINCIPAL) if request is not None else None
         try:
-            result = await kernel.dispatcher.call(
-                params.name,
-                params.arguments or {},
-                principal=principal,
-                events=CallEvents(progress=on_progress),
-            )
-        except ToolNotFound as exc:
-            raise MCPError(INVALID_PARAMS, exc.detail) from None
+            prepared = kernel.dispatcher.prepare(params.name, params.arguments or {}, principal=principal)
+        except ToolNotFound as exc:  # a protocol error (JSON-RPC), not a tool error
+            raise MCPError(INVALID_PARAMS, f"Unknown tool: {params.name}") from exc
+        except NaramarketError as exc:
+            return _error_result(exc)
+        try:
+            result = await prepared.run(CallEvents(progress=on_progress))
         except NaramarketError as exc:
             return _error_result(exc)
         structured = msgspec.to_builtins(result)
@@ -212,14 +124,6 @@ def create_server(kernel: Kernel) -> Server[Any]:
         on_call_tool=call_tool,
         get_tool_input_schema=input_schema,
     )
-    # The SDK's OpenTelemetryMiddleware (first in the list) traces into the global provider;
-    # MessageSpans does the same into the kernel's.
-    server.middleware = [
-        MessageSpans(kernel) if type(m).__name__ == "OpenTelemetryMiddleware" else m
-        for m in server.middleware
-    ]
-    if not any(isinstance(m, MessageSpans) for m in server.middleware):
-        server.middleware.insert(0, MessageSpans(kernel))
     return server
 
 
@@ -230,7 +134,7 @@ def session_manager(
 
     DNS-rebinding protection is on: Host and Origin must be loopback or explicitly allowed.
     """
-    loopback = ["127.0.0.1", "localhost", "[::1]"]
+    loopback = [f"[{h}]" if ":" in h else h for h in sorted(LOOPBACK)]  # as in a Host header
     hosts = [*loopback, *(f"{h}:*" for h in loopback), *allowed_hosts]
     origins = [
         *(f"{scheme}://{h}" for scheme in ("http", "https") for h in loopback),

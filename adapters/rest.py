@@ -8,16 +8,18 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from naramarket.kernel import Kernel, NaramarketError, Tool, json_schema
+from naramarket import __version__
+from naramarket.kernel import NaramarketError, Tool
+from naramarket.kernel.host import Kernel, json_schema
 
 from .http import JSONResponse, principal, problem_response, read_body
 
-__all__ = ["openapi", "routes", "tool_summary"]
+__all__ = ["openapi", "routes", "server_info_body", "tool_summary"]
 
 API = "/api/v1"
 
 
-def tool_summary(tool: Tool) -> dict[str, Any]:
+def tool_summary(tool: Tool[Any, Any]) -> dict[str, Any]:
     """How ``GET /api/v1/tools`` describes a tool."""
     return {
         "name": tool.name,
@@ -72,7 +74,7 @@ def routes(kernel: Kernel) -> list[BaseRoute]:
         return JSONResponse(body, status_code=200 if body["status"] == "ready" else 503)
 
     async def server_info(request: Request) -> Response:
-        return JSONResponse(kernel.info())
+        return JSONResponse(server_info_body(kernel))
 
     async def openapi_json(request: Request) -> Response:
         return JSONResponse(openapi(kernel))
@@ -97,6 +99,21 @@ def routes(kernel: Kernel) -> list[BaseRoute]:
         for alias in tool.aliases:
             out.append(Route(API + alias, alias_endpoint(tool.name), methods=["POST"]))
     return out
+
+
+def server_info_body(kernel: Kernel) -> dict[str, Any]:
+    """Version, upstream, plugins and tools: the body of ``/api/v1/server/info``."""
+    upstream = (
+        "sandbox (fake data, not real procurement records)" if kernel.sandbox else kernel.settings.api_base
+    )
+    return {
+        "name": "naramarket",
+        "version": __version__,
+        "sandbox": kernel.sandbox,
+        "upstream": upstream,
+        "plugins": kernel.plugins(),
+        "tools": [{"name": t.name, "title": t.title, "plugin": t.plugin} for t in kernel.registry],
+    }
 
 
 _PROBLEM_SCHEMA = {
@@ -142,8 +159,6 @@ def _hoist(schema: dict[str, Any], name: str, components: dict[str, Any]) -> dic
 
 def openapi(kernel: Kernel) -> dict[str, Any]:
     """The OpenAPI 3.1 document, generated from each tool's Params and Result Structs."""
-    from naramarket import __version__
-
     components: dict[str, Any] = {"Problem": _PROBLEM_SCHEMA}
     paths: dict[str, Any] = {
         f"{API}/health": {"get": {"summary": "Liveness", "responses": {"200": {"description": "OK"}}}},

@@ -17,7 +17,8 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from naramarket.kernel import CallEvents, InternalError, Kernel, NaramarketError, problem
+from naramarket.kernel import InternalError, NaramarketError
+from naramarket.kernel.host import CallEvents, Kernel, problem
 
 from .http import principal, problem_response, read_body
 
@@ -47,10 +48,8 @@ def routes(kernel: Kernel) -> list[BaseRoute]:
 
     async def stream(request: Request) -> Response:
         name = request.path_params["name"]
-        try:
-            tool = kernel.registry.get(name)
-            kernel.dispatcher.authorize(tool, principal(request))  # 403 before a stream is opened
-            params = kernel.dispatcher.decode_params(tool, await read_body(request))
+        try:  # 404, 403 and 422 as plain responses, before a stream is opened
+            prepared = kernel.dispatcher.prepare(name, await read_body(request), principal=principal(request))
         except NaramarketError as exc:
             return problem_response(exc, request)
 
@@ -66,12 +65,7 @@ def routes(kernel: Kernel) -> list[BaseRoute]:
         async def run() -> None:
             async with send:
                 try:
-                    result = await kernel.dispatcher.call(
-                        name,
-                        params,
-                        principal=principal(request),
-                        events=CallEvents(progress=on_progress, items=on_items),
-                    )
+                    result = await prepared.run(CallEvents(progress=on_progress, items=on_items))
                     await send.send(Event("result", result))
                 except NaramarketError as exc:
                     await send.send(Event("error", problem(exc, instance=request.url.path)))

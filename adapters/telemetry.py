@@ -7,21 +7,36 @@ import re
 import time
 import uuid
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
-from opentelemetry import propagate
+from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
+from prometheus_client import Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from naramarket.kernel import Kernel
-
-__all__ = ["RequestTelemetry"]
+__all__ = ["HttpMetrics", "RequestTelemetry"]
 
 log = logging.getLogger("naramarket.http")
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 UNMATCHED = "unmatched"  # route label of requests no route matched (404 scans stay one series)
+
+
+class HttpMetrics(Protocol):
+    """The HTTP instruments the middleware moves (``naramarket.observability.Metrics`` has them)."""
+
+    http_duration: Histogram  # labels: route, method, status
+    http_in_flight: Gauge
+
+
+def _tracing_on() -> bool:
+    """True when a real tracer provider is set (the API's default proxy records nothing).
+
+    Without one, a span started here would still make an incoming ``traceparent`` current, and
+    problem documents and log lines would name a trace that nobody records.
+    """
+    return not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider | trace.NoOpTracerProvider)
 
 
 def _route_template(scope: Scope) -> str:
@@ -33,13 +48,14 @@ class RequestTelemetry:
     """Wraps the app: binds ``request_id``, opens a SERVER span, measures latency by route template.
 
     An incoming ``X-Request-ID`` (if sane) is kept, otherwise one is made; it is echoed in the
-    response. Incoming W3C ``traceparent`` continues the caller's trace. Spans exist only when
-    tracing is configured.
+    response. Incoming W3C ``traceparent`` continues the caller's trace. Spans come from the global
+    tracer and exist only when a tracer provider is set (then the incoming context is extracted).
     """
 
-    def __init__(self, app: ASGIApp, kernel: Kernel) -> None:
+    def __init__(self, app: ASGIApp, *, metrics: HttpMetrics) -> None:
         self.app = app
-        self.kernel = kernel
+        self.metrics = metrics
+        self.tracer = trace.get_tracer("naramarket")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -50,7 +66,7 @@ class RequestTelemetry:
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         method = scope["method"] if scope["method"] in _METHODS else "OTHER"
         status = 500  # unless the app starts a response
-        metrics = self.kernel.metrics
+        metrics = self.metrics
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -60,8 +76,8 @@ class RequestTelemetry:
             await send(message)
 
         span_cm: AbstractContextManager[Any] = nullcontext()
-        if self.kernel.telemetry.enabled:
-            span_cm = self.kernel.telemetry.tracer.start_as_current_span(
+        if _tracing_on():
+            span_cm = self.tracer.start_as_current_span(
                 method,
                 context=propagate.extract(headers),
                 kind=SpanKind.SERVER,

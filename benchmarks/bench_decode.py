@@ -22,8 +22,9 @@ from pathlib import Path
 
 import msgspec
 
-from naramarket.kernel.envelope import _ENVELOPE, _decode_items, decode_page
-from naramarket.kernel.records import codec_for
+from naramarket.datago.envelope import _decode_items, _envelope_decoder, decode_page
+from naramarket.datago.g2b import G2B
+from naramarket.datago.records import codec_for
 from naramarket.plugins.g2b_mall import MallProduct
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,12 +75,14 @@ def main() -> None:
         doc = json.loads(content)
         assert len(doc["response"]["body"]["items"]) == 999
 
+    envelope = _envelope_decoder(G2B.error_envelopes)
+
     def view() -> None:
-        env = _ENVELOPE.decode(content)
+        env = envelope.decode(content)
         assert len(_decode_items(bytes(env.response.body.items), codec)) == 999
 
     def full() -> None:
-        assert len(decode_page(content, codec).items) == 999
+        assert len(decode_page(content, codec, G2B).items) == 999
 
     t_std, t_view, t_full = timeit(stdlib), timeit(view), timeit(full)
     print(f"page: 999 rows x {len(example_item())} fields, {len(content) / 1e6:.2f} MB")

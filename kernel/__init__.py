@@ -1,84 +1,44 @@
-"""naramarket's kernel: the public surface plugins and adapters build on.
+"""naramarket's kernel: what a plugin author imports.
 
-Plugins import only from here (``from naramarket.kernel import tool, Params, ...``); everything
-else in this package is private implementation and may change.
+Plugins import only from here and from an upstream client library (``naramarket.datago``).
+Adapters and the composition root also use ``naramarket.kernel.host``. Every other module in
+this package is private implementation and may change.
 """
 
-from .context import CallEvents, Context, Principal
-from .dispatch import Dispatcher, to_builtins
+from .context import CallEvents, Context, Principal, ResourceKey
 from .errors import (
-    AccessDenied,
     Forbidden,
     InternalError,
-    InvalidParameter,
     InvalidParams,
-    KeyExpired,
-    KeyNotRegistered,
     NaramarketError,
-    QuotaExceeded,
-    RangeTooWide,
-    RateLimited,
-    ServiceNotFound,
     ToolNotFound,
     Unauthorized,
-    UnregisteredIp,
     UpstreamError,
     UpstreamUnavailable,
-    problem,
 )
 from .hookspecs import hookimpl
-from .kernel import Kernel, make_http_client
-from .listing import Listing, ResumePoint
-from .operation import DAY, MONTH, WEEK, YEAR, Operation, RangeLimit
-from .records import KST, Record, upstream
-from .registry import Registry, ToolClash
-from .schema import json_schema
+from .params import DateRange, Params
 from .settings import Settings
-from .tool import Params, Tool, tool
+from .tool import Register, Tool, tool
 
 __all__ = [
-    "DAY",
-    "KST",
-    "MONTH",
-    "WEEK",
-    "YEAR",
-    "AccessDenied",
     "CallEvents",
     "Context",
-    "Dispatcher",
+    "DateRange",
     "Forbidden",
     "InternalError",
-    "InvalidParameter",
     "InvalidParams",
-    "Kernel",
-    "KeyExpired",
-    "KeyNotRegistered",
-    "Listing",
     "NaramarketError",
-    "Operation",
     "Params",
     "Principal",
-    "QuotaExceeded",
-    "RangeLimit",
-    "RangeTooWide",
-    "RateLimited",
-    "Record",
-    "Registry",
-    "ResumePoint",
-    "ServiceNotFound",
+    "Register",
+    "ResourceKey",
     "Settings",
     "Tool",
-    "ToolClash",
     "ToolNotFound",
     "Unauthorized",
-    "UnregisteredIp",
     "UpstreamError",
     "UpstreamUnavailable",
     "hookimpl",
-    "json_schema",
-    "make_http_client",
-    "problem",
-    "to_builtins",
     "tool",
-    "upstream",
 ]

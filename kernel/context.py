@@ -1,18 +1,20 @@
-"""What a tool handler gets: the upstream bound to this call, settings, principal and event hooks."""
+"""What a tool handler gets: settings, the caller, event hooks and the process's shared resources."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from .operation import Operation
-from .records import Record
+from .observe import NullObserver, Observer
 from .settings import Settings
-from .tool import Tool
-from .upstream import Upstream
 
-__all__ = ["CallEvents", "Context", "Principal"]
+if TYPE_CHECKING:
+    from .tool import Tool
+
+__all__ = ["CallEvents", "Context", "Principal", "ResourceKey", "Resources"]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,56 +32,52 @@ class CallEvents:
     """Hooks an adapter attaches to a call: progress (MCP progress, SSE) and streamed items (SSE)."""
 
     progress: Callable[[int, int | None, str | None], Awaitable[None]] | None = None
-    items: Callable[[list[Record]], Awaitable[None]] | None = None
+    items: Callable[[list[Any]], Awaitable[None]] | None = None
 
 
-class BoundUpstream:
-    """``ctx.upstream``: the shared engine, reporting this call's progress and items as they arrive."""
+class ResourceKey(Generic[T]):
+    """A typed key for a process-wide resource (an upstream client, a cache), like pytest's StashKey.
 
-    def __init__(self, engine: Upstream, events: CallEvents) -> None:
-        self.engine = engine
-        self.events = events
+    A library declares ``CLIENT = ResourceKey[Client]("datago.client")``; the composition root
+    gives the kernel a factory for it; handlers read ``ctx.resources[CLIENT]`` with its type.
+    """
 
-    async def collect(
-        self,
-        op: Operation,
-        params: Mapping[str, str],
-        *,
-        window: tuple[Any, Any] | None = None,
-        page_size: int = 100,
-        max_pages: int | None = None,
-        first_page: int = 1,
-    ) -> dict[str, Any]:
-        """Every page (and date window) of ``op``: the fields of a ``Listing``."""
-        progress = self.events.progress
+    __slots__ = ("name",)
 
-        async def on_progress(done: int, total: int | None) -> None:
-            if progress is not None:
-                await progress(done, total, None)
+    def __init__(self, name: str) -> None:
+        self.name = name
 
-        return await self.engine.collect(
-            op,
-            {k: v for k, v in params.items() if v is not None},
-            window=window,
-            page_size=page_size,
-            max_pages=max_pages,
-            first_page=first_page,
-            on_items=self.events.items,
-            on_progress=on_progress,
-        )
+    def __repr__(self) -> str:
+        return f"ResourceKey({self.name!r})"
+
+
+class Resources(dict[ResourceKey[Any], Any]):
+    """The resources the kernel opened in its lifespan, by typed key."""
+
+    def __getitem__(self, key: ResourceKey[T]) -> T:
+        if key not in self:
+            raise LookupError(f"no resource {key.name!r}: the kernel was built without it, or is not started")
+        value: T = super().__getitem__(key)
+        return value
 
 
 @dataclass(slots=True)
 class Context:
     """Per-call context handed to a tool handler."""
 
-    tool: Tool
+    tool: Tool[Any, Any]
     settings: Settings
-    upstream: BoundUpstream
+    resources: Resources = field(default_factory=Resources)
     principal: Principal | None = None
-    events: CallEvents | None = None
+    events: CallEvents = field(default_factory=CallEvents)
+    observer: Observer = field(default_factory=NullObserver)
 
     async def progress(self, done: int, total: int | None = None, message: str | None = None) -> None:
         """Report progress to whoever is listening (MCP progress, SSE ``progress`` events)."""
-        if self.events is not None and self.events.progress is not None:
+        if self.events.progress is not None:
             await self.events.progress(done, total, message)
+
+    async def items(self, items: list[Any]) -> None:
+        """Hand records to whoever streams them (SSE ``item`` events) as soon as they arrive."""
+        if self.events.items is not None and items:
+            await self.events.items(items)

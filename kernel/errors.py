@@ -2,31 +2,28 @@
 
 Each error carries a stable ``code`` and knows its HTTP status and CLI exit code, so the adapters
 map errors in exactly one place: ``problem()`` here for HTTP/SSE/MCP bodies, ``exit_code`` for the
-CLI. Messages never contain the service key: the engine words them itself and never copies a URL in.
+CLI. Messages never contain a secret: whoever raises words them and never copies a URL in.
+This module is a leaf: it imports nothing of naramarket.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from .telemetry import current_trace_id
+from opentelemetry import trace
 
 __all__ = [
-    "AccessDenied",
+    "EXIT_AUTH",
+    "EXIT_INTERNAL",
+    "EXIT_UPSTREAM_REFUSED",
+    "EXIT_UPSTREAM_UNAVAILABLE",
+    "EXIT_USAGE",
     "Forbidden",
     "InternalError",
-    "InvalidParameter",
     "InvalidParams",
-    "KeyExpired",
-    "KeyNotRegistered",
     "NaramarketError",
-    "QuotaExceeded",
-    "RangeTooWide",
-    "RateLimited",
-    "ServiceNotFound",
     "ToolNotFound",
     "Unauthorized",
-    "UnregisteredIp",
     "UpstreamError",
     "UpstreamUnavailable",
     "problem",
@@ -111,103 +108,26 @@ class Forbidden(NaramarketError):
 
 
 class UpstreamError(NaramarketError):
-    """data.go.kr answered with an error; ``upstream_code`` is its resultCode/returnReasonCode."""
+    """An upstream API answered with an error; ``upstream_code`` is its own code for it.
+
+    Upstream client libraries (``naramarket.datago``) subclass it, one class per code family.
+    """
 
     code = "upstream_error"
     title = "Upstream error"
     status = 502
     exit_code = EXIT_UPSTREAM_REFUSED
 
-    def __init__(self, detail: str, *, upstream_code: str | None = None, **extra: Any) -> None:
+    def __init__(
+        self, detail: str, *, upstream_code: str | None = None, page_no: int | None = None, **extra: Any
+    ) -> None:
         super().__init__(detail, **extra)
         self.upstream_code = upstream_code
-
-
-class RangeTooWide(UpstreamError):
-    """Upstream 07: the date range (or another value) exceeds what the operation accepts."""
-
-    code = "range_too_wide"
-    title = "Range too wide"
-    status = 422
-    exit_code = EXIT_USAGE
-
-
-class InvalidParameter(UpstreamError):
-    """Upstream 06/08/10/11: a parameter was malformed or missing."""
-
-    code = "invalid_parameter"
-    title = "Invalid upstream parameter"
-    status = 422
-    exit_code = EXIT_USAGE
-
-
-class ServiceNotFound(UpstreamError):
-    """Gateway 12: the service or operation does not exist (renamed or retired)."""
-
-    code = "service_not_found"
-    title = "Upstream service not found"
-
-
-class AccessDenied(UpstreamError):
-    """Gateway 20: the key is not approved (활용신청) for this API."""
-
-    code = "access_denied"
-    title = "Upstream access denied"
-
-
-class QuotaExceeded(UpstreamError):
-    """Gateway 22: the daily call quota of this operation is used up."""
-
-    code = "quota_exceeded"
-    title = "Daily upstream quota exceeded"
-    status = 429
-
-
-class RateLimited(UpstreamError):
-    """Gateway 23 or HTTP 429: too many requests per second, even after retries."""
-
-    code = "rate_limited"
-    title = "Upstream rate limit"
-    status = 503
-    retryable = True
-
-
-class KeyNotRegistered(UpstreamError):
-    """Gateway 30: the service key is unknown for this API."""
-
-    code = "key_not_registered"
-    title = "Service key not registered"
-
-    def __init__(self, detail: str | None = None, **extra: Any) -> None:
-        super().__init__(
-            detail
-            or (
-                "data.go.kr does not recognise the service key for this API (code 30). Apply for this "
-                "API (활용신청) on data.go.kr with the same account, wait for approval, and set "
-                "NARAMARKET_SERVICE_KEY to the 'Decoding' key (일반 인증키 Decoding); an 'Encoding' key "
-                "(with %2B, %2F, %3D) is detected and decoded, but a key copied with spaces or "
-                "double-encoded (%252B) is not."
-            ),
-            **extra,
-        )
-
-
-class KeyExpired(UpstreamError):
-    """Gateway 31: the key's period of use has ended; renew it on data.go.kr."""
-
-    code = "key_expired"
-    title = "Service key expired"
-
-
-class UnregisteredIp(UpstreamError):
-    """Gateway 32: this server's IP or domain is not registered for the key."""
-
-    code = "unregistered_ip"
-    title = "Unregistered IP"
+        self.page_no = page_no  # the page being fetched when it happened, when paging
 
 
 class UpstreamUnavailable(UpstreamError):
-    """Timeouts, resets, HTTP 5xx, provider 01/02/04/05 or unreadable bodies, after retries."""
+    """Time-outs, resets, HTTP 5xx or unreadable answers from an upstream, after retries."""
 
     code = "upstream_unavailable"
     title = "Upstream unavailable"
@@ -230,8 +150,8 @@ def problem(error: NaramarketError, *, instance: str | None = None) -> dict[str,
     upstream_code = getattr(error, "upstream_code", None)
     if upstream_code:
         doc["upstream_code"] = upstream_code
-    trace_id = current_trace_id()  # lets an operator find this call in Jaeger
-    if trace_id:
-        doc["trace_id"] = trace_id
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:  # lets an operator find this call in Jaeger
+        doc["trace_id"] = format(context.trace_id, "032x")
     doc.update(error.extra)
     return doc

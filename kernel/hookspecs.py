@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
-
 import pluggy
 
-if TYPE_CHECKING:
-    from .tool import Tool
+from .tool import Register
 
 __all__ = ["hookimpl", "hookspec"]
 
@@ -18,5 +14,5 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @hookspec
-def register_tools(register: Callable[[Tool], None]) -> None:
+def register_tools(register: Register) -> None:
     """Register this plugin's tools by calling ``register(tool)`` once per tool."""

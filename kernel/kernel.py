@@ -1,75 +1,63 @@
-"""The kernel object: settings, plugins, registry, and (inside its lifespan) the engine and dispatch."""
+"""The kernel object: settings, plugins and registry; in its lifespan, shared resources and dispatch."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-import httpx
 import pluggy
 
 from . import plugins as plugin_loading
+from .context import ResourceKey, Resources
 from .dispatch import Dispatcher
-from .logs import register_secret
-from .metrics import Metrics
-from .observe import Observer
+from .observe import NullObserver, Observer
 from .registry import Registry
 from .settings import Settings
-from .telemetry import Telemetry
-from .upstream import Upstream, normalise_key
 
-__all__ = ["Kernel", "make_http_client"]
+__all__ = ["Kernel", "ResourceFactory"]
 
-USER_AGENT = "naramarket"
-
-
-def make_http_client(
-    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
-) -> httpx.AsyncClient:
-    """The one upstream HTTP client factory: pooled, keep-alive, bounded time-outs."""
-    limits = httpx.Limits(
-        max_connections=max(settings.max_concurrency * 2, 10),
-        max_keepalive_connections=max(settings.max_concurrency, 10),
-        keepalive_expiry=30.0,
-    )
-    timeout = httpx.Timeout(settings.timeout, connect=min(10.0, settings.timeout))
-    base = settings.api_base.rstrip("/") + "/"
-    return httpx.AsyncClient(
-        base_url=base,
-        timeout=timeout,
-        limits=limits,
-        transport=transport,
-        headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-        follow_redirects=False,
-    )
+ResourceFactory = Callable[[Settings, Observer], AbstractAsyncContextManager[Any]]
+"""Opens one shared resource for the kernel's lifespan (e.g. the upstream client)."""
 
 
 class Kernel:
-    """Owns everything shared by the adapters; ``async with kernel:`` opens the upstream client."""
+    """Owns what the adapters share; ``async with kernel:`` opens the resources and dispatch.
+
+    ``resources`` maps typed keys to factories; the composition root supplies them (the kernel
+    itself knows no upstream). Handlers read the opened values as ``ctx.resources[KEY]``.
+    """
 
     def __init__(
         self,
         settings: Settings,
         *,
         plugin_manager: pluggy.PluginManager | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
+        observer: Observer | None = None,
+        resources: Mapping[ResourceKey[Any], ResourceFactory] | None = None,
     ) -> None:
         self.settings = settings
         self.plugin_manager = plugin_manager or plugin_loading.make_plugin_manager(settings.load_plugins)
         self.registry: Registry = plugin_loading.load_tools(self.plugin_manager)
-        self._transport = transport
-        self.metrics = Metrics(process=True)
-        self.telemetry = Telemetry()
-        for secret in (settings.service_key, settings.metrics_token):
-            register_secret(normalise_key(secret) if secret else None)
-            register_secret(secret)
-        self._client: httpx.AsyncClient | None = None
+        self.observer: Observer = observer or NullObserver()
+        self.resources = Resources()
+        self._factories = dict(resources or {})
+        self._stack: contextlib.AsyncExitStack | None = None
         self._dispatcher: Dispatcher | None = None
+        # The app's lifespan and a caller that embeds the app (tests, the CLI around stdio MCP) may
+        # both enter the kernel; resources open on the first entry and close on the last exit.
         self._entered = 0
 
     @property
     def sandbox(self) -> bool:
-        """True when answers come from the built-in sandbox upstream, not data.go.kr."""
+        """True when answers come from the built-in sandbox upstream, not the real one."""
         return self.settings.sandbox
+
+    @property
+    def started(self) -> bool:
+        """True inside the lifespan."""
+        return self._dispatcher is not None
 
     @property
     def dispatcher(self) -> Dispatcher:
@@ -81,52 +69,43 @@ class Kernel:
     async def __aenter__(self) -> Kernel:
         self._entered += 1
         if self._entered == 1:
-            self._client = make_http_client(self.settings, transport=self._transport)
-            self.telemetry.start()
-            self.telemetry.instrument(self._client)
-            upstream = Upstream(
-                self._client,
-                service_key=self.settings.service_key,
-                max_concurrency=self.settings.max_concurrency,
-                rate_limit=self.settings.rate_limit,
-                total_timeout=self.settings.timeout * 2,
-                observer=Observer(self.telemetry.tracer, self.metrics),
+            stack = contextlib.AsyncExitStack()
+            try:
+                for key, factory in self._factories.items():
+                    self.resources[key] = await stack.enter_async_context(
+                        factory(self.settings, self.observer)
+                    )
+            except BaseException:
+                self._entered -= 1
+                self.resources.clear()
+                await stack.aclose()
+                raise
+            self._stack = stack
+            self._dispatcher = Dispatcher(
+                self.registry, self.settings, observer=self.observer, resources=self.resources
             )
-            self._dispatcher = Dispatcher(self.registry, self.settings, upstream)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         self._entered -= 1
-        if self._entered == 0 and self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        if self._entered == 0 and self._stack is not None:
+            stack, self._stack = self._stack, None
             self._dispatcher = None
-            self.telemetry.shutdown()
+            self.resources.clear()
+            await stack.aclose()
 
     def readiness(self) -> dict[str, Any]:
         """The readiness probe's body: ready once the lifespan runs and plugins gave tools."""
-        client = self._client
         checks: dict[str, dict[str, Any]] = {
             "plugins": {"ok": len(self.registry) > 0, "tools": len(self.registry)},
-            "upstream_client": {"ok": client is not None and not client.is_closed},
+            "lifespan": {"ok": self.started},
         }
+        for key in self._factories:
+            checks[key.name] = {"ok": key in self.resources}
         ready = all(check["ok"] for check in checks.values())
         return {"status": "ready" if ready else "not_ready", "checks": checks}
 
-    def info(self) -> dict[str, Any]:
-        """Version, plugins and tools: the body of ``/api/v1/server/info``."""
-        from naramarket import __version__
-
-        return {
-            "name": "naramarket",
-            "version": __version__,
-            "sandbox": self.sandbox,
-            "upstream": "sandbox (fake data, not real procurement records)"
-            if self.sandbox
-            else self.settings.api_base,
-            "plugins": [
-                {"name": name, "version": version}
-                for name, version in sorted(plugin_loading.plugin_versions(self.plugin_manager).items())
-            ],
-            "tools": [{"name": t.name, "title": t.title, "plugin": t.plugin} for t in self.registry],
-        }
+    def plugins(self) -> list[dict[str, str | None]]:
+        """The loaded plugins with the versions of the distributions that provide them."""
+        versions = plugin_loading.plugin_versions(self.plugin_manager)
+        return [{"name": name, "version": version} for name, version in sorted(versions.items())]

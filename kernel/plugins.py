@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from importlib.metadata import entry_points
+from typing import Any
 
 import pluggy
 
@@ -65,13 +67,19 @@ def plugin_versions(pm: pluggy.PluginManager) -> dict[str, str | None]:
 
 
 def load_tools(pm: pluggy.PluginManager) -> Registry:
-    """Call every plugin's ``register_tools`` and collect the tools, stamped with their plugin."""
+    """Call every plugin's ``register_tools`` and collect the tools, stamped with their plugin.
+
+    Each plugin's hook is called on its own (pluggy's ``subset_hook_caller``), so the registry
+    knows which plugin registered which tool and can name both sides of a clash.
+    """
     registry = Registry()
-    for impl in pm.hook.register_tools.get_hookimpls():
-        name = impl.plugin_name
-
-        def register(tool: Tool, _plugin: str = name) -> None:
-            registry.add(tool, plugin=_plugin)
-
-        impl.function(register=register)
+    plugins = [plugin for _, plugin in pm.list_name_plugin()]
+    for plugin in plugins:
+        name = plugin_name(pm, plugin)
+        hook = pm.subset_hook_caller("register_tools", remove_plugins=[p for p in plugins if p is not plugin])
+        hook(register=functools.partial(_add, registry, plugin=name))
     return registry
+
+
+def _add(registry: Registry, tool: Tool[Any, Any], *, plugin: str) -> None:
+    registry.add(tool, plugin=plugin)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from . import errors
 from .tool import Tool
@@ -18,10 +19,10 @@ class Registry:
     """Tools by name, each stamped with the plugin that registered it."""
 
     def __init__(self) -> None:
-        self._tools: dict[str, Tool] = {}
+        self._tools: dict[str, Tool[Any, Any]] = {}
         self._aliases: dict[str, str] = {}
 
-    def add(self, tool: Tool, *, plugin: str) -> Tool:
+    def add(self, tool: Tool[Any, Any], *, plugin: str) -> Tool[Any, Any]:
         """Register ``tool`` for ``plugin``; a clash names both plugins."""
         if not isinstance(tool, Tool):
             raise TypeError(f"plugin {plugin!r} registered {tool!r}, which is not a Tool (use @tool)")
@@ -42,18 +43,18 @@ class Registry:
             self._aliases[alias] = tool.name
         return stamped
 
-    def find(self, name: str) -> Tool | None:
+    def find(self, name: str) -> Tool[Any, Any] | None:
         """The tool called ``name``, or None."""
         return self._tools.get(name)
 
-    def get(self, name: str) -> Tool:
+    def get(self, name: str) -> Tool[Any, Any]:
         """The tool called ``name``, or ``ToolNotFound``."""
         tool = self._tools.get(name)
         if tool is None:
             raise errors.ToolNotFound(f"no tool named {name!r}")
         return tool
 
-    def __iter__(self) -> Iterator[Tool]:
+    def __iter__(self) -> Iterator[Tool[Any, Any]]:
         return iter(sorted(self._tools.values(), key=lambda t: t.name))
 
     def __len__(self) -> int:

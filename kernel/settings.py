@@ -20,6 +20,15 @@ def _default_data_dir() -> str:
     return os.path.join(base, "naramarket")
 
 
+def _flag(name: str, raw: str) -> bool:
+    text = raw.strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"invalid setting: NARAMARKET_{name.upper()}={raw!r} is not a flag (use 1 or 0)")
+
+
 class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Process-wide settings; environment wins over the TOML file (``NARAMARKET_CONFIG``)."""
 
@@ -29,7 +38,6 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     max_concurrency: int = 10
     rate_limit: float = 20.0
     data_dir: str = msgspec.field(default_factory=_default_data_dir)
-    redis_url: str | None = None
     auth: str | None = None  # "on" | "off"; None = on unless bound to loopback
     auth_allow_open: bool = False  # auth "off" on a non-loopback bind needs this explicit flag
     auth_password_grant: bool = False  # the legacy password grant and POST /auth/login (RFC 9700)
@@ -65,8 +73,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         for name in ("load_plugins", "allowed_hosts"):  # comma-separated lists
             if isinstance(values.get(name), str):
                 values[name] = [n.strip() for n in values[name].split(",") if n.strip()]
-        if "sandbox" in values and isinstance(values["sandbox"], str):
-            values["sandbox"] = values["sandbox"].strip().lower() in {"1", "true", "yes", "on"}
+        for field in msgspec.structs.fields(cls):  # every flag reads 1/true/yes/on the same way
+            if field.type is bool and isinstance(values.get(field.name), str):
+                values[field.name] = _flag(field.name, values[field.name])
         values.update({k: v for k, v in overrides.items() if v is not None})
         try:
             return msgspec.convert(values, cls, strict=False)

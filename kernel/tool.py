@@ -6,40 +6,37 @@ import inspect
 import re
 import typing
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
-import msgspec
-
-from .listing import Listing
+from .params import Params
 
 if TYPE_CHECKING:
     from .context import Context
 
-__all__ = ["Params", "Tool", "tool"]
+__all__ = ["Register", "Tool", "tool"]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
-
-class Params(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """Base class of tool parameters: callers' unknown fields are refused, not ignored."""
-
-
-Handler = Callable[["Context", Any], Awaitable[Any]]
+P = TypeVar("P", bound=Params)
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
-class Tool:
-    """A tool: bilingual text, Params/Result Structs, scopes, MCP annotations and a handler."""
+class Tool(Generic[P, R]):
+    """A tool: bilingual text, Params/Result types, scopes, MCP annotations and a handler.
+
+    Calling a ``Tool`` calls its handler, so a plugin's tests can ``await my_tool(ctx, params)``.
+    """
 
     name: str
     title_ko: str
     title_en: str
     description_ko: str
     description_en: str
-    params: type[msgspec.Struct]
-    result: Any
-    handler: Handler
+    params: type[P]
+    result: Any  # a type or a generic alias such as Listing[MallProduct]
+    handler: Callable[[Context, P], Awaitable[R]]
     scopes: tuple[str, ...] = ()
     read_only: bool = True
     open_world: bool = True
@@ -47,7 +44,6 @@ class Tool:
     destructive: bool = False
     aliases: tuple[str, ...] = ()  # extra REST paths under /api/v1, e.g. "/crawl/list"
     plugin: str | None = None  # stamped by the registry
-    streams_items: bool = field(default=False)
 
     @property
     def title(self) -> str:
@@ -59,14 +55,16 @@ class Tool:
         """Korean description, then English."""
         return f"{self.description_ko}\n\n{self.description_en}"
 
-    def stamped(self, plugin: str) -> Tool:
+    def stamped(self, plugin: str) -> Tool[P, R]:
         """A copy that records the plugin that registered it."""
         return replace(self, plugin=plugin)
 
+    async def __call__(self, ctx: Context, params: P) -> R:
+        return await self.handler(ctx, params)
 
-def _is_listing(result: Any) -> bool:
-    origin = typing.get_origin(result) or result
-    return isinstance(origin, type) and issubclass(origin, Listing)
+
+Register: TypeAlias = Callable[[Tool[Any, Any]], None]
+"""The callback a plugin's ``register_tools`` hook receives: call it once per tool."""
 
 
 def tool(
@@ -80,16 +78,20 @@ def tool(
     idempotent: bool = True,
     destructive: bool = False,
     aliases: tuple[str, ...] | list[str] = (),
-) -> Callable[[Handler], Tool]:
+) -> Callable[[Callable[[Context, P], Awaitable[R]]], Tool[P, R]]:
     """Declare a tool from an ``async def handler(ctx, params: P) -> R``.
 
     ``title`` and ``description`` are ``(korean, english)`` pairs. The Params and Result types
-    are read from the handler's annotations, so the Structs are the single source of each schema.
+    are read from the handler's annotations, so the Structs are the single source of each schema;
+    ``P`` must derive from ``Params`` (unknown fields refused).
     """
     if not _NAME.match(name):
         raise ValueError(f"tool name {name!r} must be snake_case ASCII (MCP clients rely on it)")
+    for pair, what in ((title, "title"), (description, "description")):
+        if not (isinstance(pair, tuple) and len(pair) == 2 and all(isinstance(t, str) and t for t in pair)):
+            raise TypeError(f"tool {name!r}: {what} is a (korean, english) pair of non-empty strings")
 
-    def decorate(handler: Handler) -> Tool:
+    def decorate(handler: Callable[[Context, P], Awaitable[R]]) -> Tool[P, R]:
         if not inspect.iscoroutinefunction(handler):
             raise TypeError(f"tool {name!r}: the handler must be 'async def'")
         hints = typing.get_type_hints(handler)
@@ -98,8 +100,11 @@ def tool(
             raise TypeError(f"tool {name!r}: the handler takes (ctx, params)")
         params = hints.get(positional[1])
         result = hints.get("return")
-        if not (isinstance(params, type) and issubclass(params, msgspec.Struct)):
-            raise TypeError(f"tool {name!r}: annotate params with a msgspec Struct (Params subclass)")
+        if not (isinstance(params, type) and issubclass(params, Params)):
+            raise TypeError(
+                f"tool {name!r}: annotate params with a subclass of naramarket.kernel.Params "
+                f"(got {params!r}); a plain msgspec Struct would accept unknown fields"
+            )
         if result is None:
             raise TypeError(f"tool {name!r}: annotate the handler's return type")
         return Tool(
@@ -108,7 +113,7 @@ def tool(
             title_en=title[1],
             description_ko=description[0],
             description_en=description[1],
-            params=params,
+            params=typing.cast(type[P], params),
             result=result,
             handler=handler,
             scopes=tuple(scopes),
@@ -117,7 +122,6 @@ def tool(
             idempotent=idempotent,
             destructive=destructive,
             aliases=tuple(aliases),
-            streams_items=_is_listing(result),
         )
 
     return decorate

@@ -8,22 +8,24 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import pluggy
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from naramarket import datago, observability
 from naramarket.adapters import mcp as mcp_adapter
 from naramarket.adapters import metrics as metrics_adapter
 from naramarket.adapters import oauth, rest, sse
-from naramarket.adapters.http import ProblemResponse
+from naramarket.adapters.auth import AuthMiddleware
+from naramarket.adapters.http import MethodNotAllowed, RouteNotFound, problem_response
 from naramarket.adapters.telemetry import RequestTelemetry
-from naramarket.kernel import Kernel, Settings
-from naramarket.kernel.auth import AuthMiddleware
+from naramarket.kernel import Settings
+from naramarket.kernel.host import Kernel, Observer, register_secret
 
 __all__ = ["SANDBOX_API_BASE", "SandboxMarker", "create_app", "make_kernel"]
 
@@ -31,16 +33,35 @@ __all__ = ["SANDBOX_API_BASE", "SandboxMarker", "create_app", "make_kernel"]
 SANDBOX_API_BASE = "http://sandbox.naramarket.invalid/1230000"
 
 
-def make_kernel(settings: Settings | None = None, **kernel_options: Any) -> Kernel:
-    """A kernel for ``settings``; with ``sandbox`` on it talks to the in-process fake upstream."""
+def make_kernel(
+    settings: Settings | None = None,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    observer: Observer | None = None,
+    plugin_manager: pluggy.PluginManager | None = None,
+) -> Kernel:
+    """A kernel for ``settings`` with the data.go.kr client as its resource.
+
+    With ``sandbox`` on, the client talks to the in-process fake upstream. ``observer`` defaults
+    to the process's instruments (spans, Prometheus, log lines).
+    """
     settings = settings or Settings.from_env()
-    transport = kernel_options.pop("transport", None)
     if settings.sandbox and transport is None:
         from naramarket import sandbox
 
         transport = httpx.ASGITransport(app=sandbox.create_app())
         settings = _sandbox_settings(settings, sandbox.DEFAULT_SERVICE_KEY)
-    return Kernel(settings, transport=transport, **kernel_options)
+    register_secret(settings.metrics_token)
+    return Kernel(
+        settings,
+        plugin_manager=plugin_manager,
+        observer=observer if observer is not None else observability.instruments(),
+        resources={
+            datago.CLIENT: datago.client_factory(
+                transport=transport, instrument=observability.instrument_httpx
+            )
+        },
+    )
 
 
 def _sandbox_settings(settings: Settings, key: str) -> Settings:
@@ -74,16 +95,21 @@ class SandboxMarker:
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
-    status = getattr(exc, "status_code", 404)
-    title = "Not found" if status == 404 else "Method not allowed" if status == 405 else "HTTP error"
-    body = {
-        "type": "about:blank",
-        "title": title,
-        "status": status,
-        "code": "not_found" if status == 404 else "http_error",
-        "instance": request.url.path,
-    }
-    return ProblemResponse(body, status_code=status)
+    """The router's 404 and 405 as problem documents like every other error (405 keeps ``Allow``)."""
+    error = (
+        MethodNotAllowed(f"{request.method} is not allowed on this path")
+        if getattr(exc, "status_code", 404) == 405
+        else RouteNotFound("nothing is served at this path")
+    )
+    return problem_response(error, request, headers=getattr(exc, "headers", None))
+
+
+def _metrics(kernel: Kernel) -> observability.Metrics:
+    """The registry the app serves and moves: its kernel observer's, else the process's."""
+    observer = kernel.observer
+    if isinstance(observer, observability.Instruments):
+        return observer.metrics
+    return observability.instruments().metrics
 
 
 def create_app(
@@ -94,6 +120,7 @@ def create_app(
 ) -> ASGIApp:
     """The naramarket ASGI app: REST + SSE + MCP on one Starlette router, one lifespan."""
     kernel = kernel or make_kernel(settings)
+    metrics = _metrics(kernel)
     allowed_hosts = (*allowed_hosts, *sorted(kernel.settings.allowed_hosts))
     if kernel.settings.public_url:
         allowed_hosts = (*allowed_hosts, urlsplit(kernel.settings.public_url).netloc)
@@ -109,7 +136,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         port = kernel.settings.metrics_port
-        with metrics_adapter.separate_port(kernel, port) if port else contextlib.nullcontext():
+        with metrics_adapter.separate_port(metrics, port) if port else contextlib.nullcontext():
             async with kernel, manager.run(), contextlib.aclosing(auth_server):
                 yield
 
@@ -119,7 +146,7 @@ def create_app(
             *sse.routes(kernel),
             *mcp_adapter.routes(manager, kernel),
             *auth_server.routes(),
-            *([] if kernel.settings.metrics_port else metrics_adapter.routes(kernel)),
+            *([] if kernel.settings.metrics_port else metrics_adapter.routes(kernel, metrics)),
         ],
         lifespan=lifespan,
         exception_handlers={404: _not_found, 405: _not_found},
@@ -130,8 +157,9 @@ def create_app(
         settings=kernel.settings,
         verifier=auth_server.verifier,
         scopes_supported=scopes,
+        guarded=("/mcp", "/api/v1/"),
         # Probes carry no tokens; /metrics is outside the guarded paths (NARAMARKET_METRICS_TOKEN).
         public=("/api/v1/health", "/api/v1/health/ready", "/api/v1/server/info"),
     )
-    observed = RequestTelemetry(guarded, kernel)
+    observed = RequestTelemetry(guarded, metrics=metrics)
     return SandboxMarker(observed) if kernel.sandbox else observed

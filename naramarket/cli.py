@@ -17,8 +17,9 @@ import anyio
 import msgspec
 
 from naramarket import __version__
-from naramarket.kernel import NaramarketError, Settings, problem
-from naramarket.kernel.auth import check_bind
+from naramarket.adapters.auth import check_bind
+from naramarket.kernel import NaramarketError, Settings
+from naramarket.kernel.host import problem
 
 __all__ = ["main", "mcp_stdio_main"]
 
@@ -49,6 +50,9 @@ def _print_json(value: Any) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from naramarket.observability import configure_tracing
+
+    configure_tracing()
     if args.sandbox:
         os.environ["NARAMARKET_SANDBOX"] = "1"  # so --reload workers see it too
     settings = _settings(args)
@@ -73,7 +77,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     if args.reload:
-        uvicorn.run("naramarket.app:create_app", factory=True, host=args.host, port=args.port, reload=True)
+        uvicorn.run("naramarket.cli:_reload_app", factory=True, host=args.host, port=args.port, reload=True)
         return 0
     from naramarket.app import create_app
 
@@ -87,6 +91,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=5,
     )
     return 0
+
+
+def _reload_app() -> Any:
+    """The app of a ``serve --reload`` worker (a process of its own: it sets up tracing too)."""
+    from naramarket.app import create_app
+    from naramarket.observability import configure_tracing
+
+    configure_tracing()
+    return create_app()
 
 
 def cmd_tools(args: argparse.Namespace) -> int:
@@ -104,7 +117,9 @@ def cmd_tools(args: argparse.Namespace) -> int:
 
 def cmd_call(args: argparse.Namespace) -> int:
     from naramarket.app import make_kernel
+    from naramarket.observability import configure_tracing
 
+    configure_tracing()  # the call's spans are exported (and flushed) when the process exits
     arguments = _parse_assignments(args.assignments)
     kernel = make_kernel(_settings(args))
 
@@ -140,7 +155,7 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     from naramarket.app import make_kernel
 
     kernel = make_kernel(_settings(args))
-    plugins = kernel.info()["plugins"]
+    plugins = kernel.plugins()
     if args.json:
         _print_json(plugins)
     else:
@@ -198,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _configure_logging(*, server: bool) -> None:
     """Logs go to stderr (JSON lines, readable on a TTY); one-shot commands show only warnings."""
-    from naramarket.kernel.logs import configure_logging
+    from naramarket.observability import configure_logging
 
     try:
         settings = Settings.from_env()
@@ -222,8 +237,10 @@ def mcp_stdio_main() -> None:
     """Entry point of ``naramarket-mcp``: MCP over stdio (stdout carries only protocol messages)."""
     from naramarket.adapters.mcp import run_stdio
     from naramarket.app import make_kernel
+    from naramarket.observability import configure_tracing
 
     _configure_logging(server=True)
+    configure_tracing()
     settings = Settings.from_env()
     anyio.run(run_stdio, make_kernel(settings))
 

@@ -31,7 +31,7 @@ def _store() -> AuthStore:
 
 def first_run_hint(settings: Settings, host: str) -> str | None:
     """What to do when a protected server starts with no users and no clients (no defaults exist)."""
-    from naramarket.kernel.auth import auth_required
+    from naramarket.adapters.auth import auth_required
 
     if not auth_required(settings, {"server": (host, 0)}):
         return None

@@ -4,7 +4,8 @@
 # can follow the editable install's finder. One install into a temporary target serves all three:
 #   1. installing adds nothing to site-packages but the naramarket package and its metadata;
 #   2. the layering contracts (import-linter, pyproject [tool.importlinter]);
-#   3. mypy --strict on the kernel (STYLE habit 7).
+#   3. mypy --strict on the kernel, the data.go.kr library and the first-party plugins (what plugin
+#      authors build on and copy from; STYLE habit 7).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
@@ -23,4 +24,5 @@ bin=$(pwd)/.venv/bin
 cd "$target"
 PYTHONPATH="$target" "$bin/lint-imports" "$config" --no-cache
 # Report paths as the source tree has them (naramarket/kernel/x.py -> kernel/x.py).
-"$bin/mypy" --config-file "$config" --strict -p naramarket.kernel | sed 's#^naramarket/kernel/#kernel/#'
+"$bin/mypy" --config-file "$config" --strict -p naramarket.kernel -p naramarket.datago -p naramarket.plugins \
+    | sed -e 's#^naramarket/kernel/#kernel/#' -e 's#^naramarket/datago/#datago/#' -e 's#^naramarket/plugins/#plugins/#'

@@ -11,7 +11,7 @@ import msgspec
 
 from naramarket.app import create_app, make_kernel
 from naramarket.kernel import Context, Params, Settings, hookimpl, tool
-from naramarket.kernel.plugins import make_plugin_manager
+from naramarket.kernel.host import make_plugin_manager
 
 READ, ADMIN = "g2b:read", "g2b:admin"
 

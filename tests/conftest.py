@@ -1,4 +1,9 @@
-"""Shared fixtures: a real naramarket server on an ephemeral loopback port, answering from the sandbox."""
+"""Shared fixtures and helpers: sandbox settings and environments, loopback servers for e2e tests.
+
+No test loads the plugins installed in the environment unless it asks for them: settings and
+subprocess environments made here allow only ``g2b_mall``, so a third-party plugin installed into
+the same venv changes no tool list.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +12,19 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import uvicorn
 
-from naramarket.app import create_app
 from naramarket.kernel import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+
+FIRST_PARTY = frozenset({"g2b_mall"})
+"""The plugins a test loads unless it asks for others (``NARAMARKET_LOAD_PLUGINS``)."""
 
 
 @pytest.fixture
@@ -69,22 +75,32 @@ def start_server(app: object) -> LiveServer:
 
 
 def sandbox_settings(**overrides: object) -> Settings:
-    """Settings for a sandbox-backed server, independent of the developer's environment."""
-    return Settings.from_env({"NARAMARKET_SANDBOX": "1"}, rate_limit=0, **overrides)  # type: ignore[arg-type]
+    """Settings for a sandbox-backed server, independent of the developer's environment.
+
+    Only ``g2b_mall`` is loaded; pass ``load_plugins=`` to name others, or ``load_plugins=None``
+    to ask for every installed plugin.
+    """
+    overrides.setdefault("load_plugins", FIRST_PARTY)
+    if overrides["load_plugins"] is None:
+        overrides.pop("load_plugins")  # Settings' own default: every installed plugin
+    return Settings.from_env({"NARAMARKET_SANDBOX": "1"}, rate_limit=0, **overrides)
 
 
-@pytest.fixture(scope="session")
-def live_server() -> Iterator[LiveServer]:
-    """One sandbox-backed naramarket server for the whole session (read-only tests share it)."""
-    live = start_server(create_app(sandbox_settings()))
-    yield live
-    live.stop()
+def sandbox_environ(**extra: str) -> dict[str, str]:
+    """Environment for a subprocess (CLI, stdio MCP, ``naramarket serve``) on the sandbox.
+
+    No ``NARAMARKET_*`` variable of the developer's leaks in; only ``g2b_mall`` is loaded unless
+    ``extra`` says otherwise (``NARAMARKET_LOAD_PLUGINS=""`` loads none).
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NARAMARKET_")}
+    env["NARAMARKET_SANDBOX"] = "1"
+    env["NARAMARKET_LOAD_PLUGINS"] = ",".join(sorted(FIRST_PARTY))
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env.update(extra)
+    return env
 
 
 @pytest.fixture
 def sandbox_env() -> dict[str, str]:
-    """Environment for subprocesses (CLI, stdio MCP) that run on the sandbox."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NARAMARKET_")}
-    env["NARAMARKET_SANDBOX"] = "1"
-    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
-    return env
+    """Environment for subprocesses (CLI, stdio MCP) that run on the sandbox (see ``sandbox_environ``)."""
+    return sandbox_environ()

@@ -1,7 +1,7 @@
 """The embedded OAuth 2.1 authorization server (users, clients, keys, endpoints).
 
-The resource-server side (checking tokens, enforcing scopes) is the kernel's (``kernel/auth.py``);
-this package only issues and revokes tokens and publishes the metadata.
+Checking tokens is the resource server's job (``naramarket.adapters.auth``), enforcing scopes the
+kernel's; this package only issues and revokes tokens and publishes the metadata.
 """
 
 from .keys import KeyRing

@@ -4,7 +4,7 @@ Grants: ``client_credentials`` (client_secret_basic or _post), ``authorization_c
 (public or confidential clients, exact redirect URIs, a login/consent page), ``refresh_token``
 (rotated; a reused one revokes its family) and the legacy ``password`` grant, off unless
 ``NARAMARKET_AUTH_PASSWORD_GRANT`` is set (OAuth 2.1 and RFC 9700 retire it). Access tokens are
-ES256 JWTs (RFC 9068) for this server only; the kernel's ``TokenVerifier`` checks them.
+ES256 JWTs (RFC 9068) for this server only; ``naramarket.adapters.auth.TokenVerifier`` checks them.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from naramarket.kernel import Principal, Settings, Unauthorized
-from naramarket.kernel.auth import JwksKeys, TokenVerifier, base_url, resources, www_authenticate
 
-from ..http import JSONResponse, ProblemResponse
+from ..auth import JwksKeys, TokenVerifier, base_url, bearer_token, resources
+from ..http import JSONResponse, problem_response
 from . import pages
 from .keys import ALGORITHM, KeyRing
 from .store import AuthStore, Client, Grant
@@ -311,18 +311,13 @@ class AuthServer:
 
     async def me(self, request: Request) -> Response:
         """``GET /auth/me``: who the bearer token says the caller is."""
-        from naramarket.kernel.auth import bearer_token
-
         token = bearer_token(request.scope)
         try:
             if token is None:
                 raise Unauthorized("this endpoint needs a bearer token")
             principal: Principal = await self.verifier.verify(token, base=self.base(request))
         except Unauthorized as exc:
-            from naramarket.kernel import problem
-
-            headers = {"WWW-Authenticate": www_authenticate(request.scope, exc), **NO_STORE}
-            return ProblemResponse(problem(exc, instance=request.url.path), status_code=401, headers=headers)
+            return problem_response(exc, request, headers=NO_STORE)
         return JSONResponse(
             {
                 "subject": principal.subject,

@@ -18,6 +18,7 @@ import secrets
 import sqlite3
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -183,7 +184,7 @@ class AuthStore:
     # clients ----------------------------------------------------------------------------------
 
     def add_client(
-        self, name: str, scopes: list[str], redirect_uris: list[str] = (), *, public: bool = False
+        self, name: str, scopes: Sequence[str], redirect_uris: Sequence[str] = (), *, public: bool = False
     ) -> tuple[Client, str | None]:
         """Create a client; returns it and its secret (shown once; None for a public client)."""
         client_id = "nmc_" + secrets.token_urlsafe(12)

@@ -1,7 +1,8 @@
 """종합쇼핑몰 품목 — 나라장터 shopping-mall products (ShoppingMallPrdctInfoService).
 
 A first-party plugin, loaded through the ``naramarket`` entry-point group exactly like a
-third-party one. It imports only ``naramarket.kernel``'s public surface.
+third-party one. It imports only ``naramarket.kernel`` and the data.go.kr library
+``naramarket.datago``.
 
 Why ``getMASCntrctPrdctInfoList`` (다수공급자계약 품목정보) answers "products of a category":
 of the service's nine operations it is the one whose search takes 품명 (``prdctClsfcNoNm``) with
@@ -9,7 +10,7 @@ no other required parameter, and 다수공급자계약 (MAS) is how the mall sel
 데스크톱컴퓨터 to public buyers. ``getShoppingMallPrdctInfoList`` also takes 품명 but requires
 ``inqryDiv`` and a shopping contract number; the 납품요구/특정품목 operations report deliveries
 and procurement totals, not the products on offer. Its registration-date range (``rgstDtBgnDt``/
-``rgstDtEndDt``, ``YYYYMMDDHHMM``) is limited to one year per call, which the kernel's date
+``rgstDtEndDt``, ``YYYYMMDDHHMM``) is limited to one year per call, which the library's date
 windows handle.
 """
 
@@ -20,19 +21,9 @@ from typing import Annotated
 
 import msgspec
 
-from naramarket.kernel import (
-    KST,
-    YEAR,
-    Context,
-    InvalidParams,
-    Listing,
-    Operation,
-    Params,
-    Record,
-    hookimpl,
-    tool,
-    upstream,
-)
+from naramarket.datago import YEAR, Listing, Record, collect, wire
+from naramarket.datago.g2b import KST, G2bOperation
+from naramarket.kernel import Context, DateRange, Register, hookimpl, tool
 
 __all__ = ["MAS_PRODUCTS", "CrawlList", "MallProduct", "crawl_list"]
 
@@ -40,56 +31,54 @@ __all__ = ["MAS_PRODUCTS", "CrawlList", "MallProduct", "crawl_list"]
 class MallProduct(Record):
     """One product of a 다수공급자계약 (MAS) contract in the 나라장터 shopping mall."""
 
-    product_id: Annotated[str, upstream("prdctIdntNo", "물품식별번호 / product identification no.")] = ""
-    category: Annotated[str, upstream("prdctClsfcNoNm", "품명 / product category name")] = ""
-    category_no: Annotated[str, upstream("prdctClsfcNo", "물품분류번호 / classification no.")] = ""
-    detail_category_no: Annotated[str, upstream("dtilPrdctClsfcNo", "세부품명번호 / detailed no.")] = ""
-    spec: Annotated[str, upstream("prdctSpecNm", "물품규격명 / specification")] = ""
-    unit: Annotated[str, upstream("prdctUnit", "물품단위 / unit")] = ""
-    price: Annotated[int | None, upstream("cntrctPrceAmt", "계약가격금액 / contract price, KRW")] = None
-    order_price: Annotated[int | None, upstream("orderCalclPrceAmt", "주문산정가격 / order price, KRW")] = (
-        None
-    )
-    discount: Annotated[int | None, upstream("dscntAmt", "할인금액 / discount, KRW")] = None
-    maker: Annotated[str, upstream("prdctMakrNm", "물품제조사명 / manufacturer")] = ""
-    origin: Annotated[str, upstream("prdctOrgplceNm", "물품원산지명 / country of origin")] = ""
-    company: Annotated[str, upstream("cntrctCorpNm", "계약업체명 / contractor")] = ""
-    company_no: Annotated[str, upstream("cntrctCorpNo", "계약업체번호 / contractor business no.")] = ""
-    company_size: Annotated[str, upstream("entrprsDivNm", "기업구분명 / enterprise size")] = ""
-    contract_no: Annotated[str, upstream("shopngCntrctNo", "쇼핑계약번호 / shopping contract no.")] = ""
-    contract_seq: Annotated[str, upstream("shopngCntrctSno", "쇼핑계약순번 / contract line no.")] = ""
-    contract_method: Annotated[str, upstream("cntrctMthdNm", "계약방법명 / contract method")] = ""
-    contract_date: Annotated[dt.date | None, upstream("cntrctDate", "계약일자 / contract date")] = None
-    contract_start: Annotated[dt.date | None, upstream("cntrctBgnDate", "계약시작일자 / start")] = None
-    contract_end: Annotated[dt.date | None, upstream("cntrctEndDate", "계약종료일자 / end")] = None
-    registered_at: Annotated[dt.datetime | None, upstream("rgstDt", "등록일시 / registered (KST)")] = None
-    changed_at: Annotated[dt.datetime | None, upstream("chgDt", "변경일시 / changed (KST)")] = None
-    delivery_days: Annotated[int | None, upstream("dlvrTmlmtDaynum", "납품기한일수 / delivery days")] = None
+    product_id: Annotated[str, wire("prdctIdntNo", "물품식별번호 / product identification no.")] = ""
+    category: Annotated[str, wire("prdctClsfcNoNm", "품명 / product category name")] = ""
+    category_no: Annotated[str, wire("prdctClsfcNo", "물품분류번호 / classification no.")] = ""
+    detail_category_no: Annotated[str, wire("dtilPrdctClsfcNo", "세부품명번호 / detailed no.")] = ""
+    spec: Annotated[str, wire("prdctSpecNm", "물품규격명 / specification")] = ""
+    unit: Annotated[str, wire("prdctUnit", "물품단위 / unit")] = ""
+    price: Annotated[int | None, wire("cntrctPrceAmt", "계약가격금액 / contract price, KRW")] = None
+    order_price: Annotated[int | None, wire("orderCalclPrceAmt", "주문산정가격 / order price, KRW")] = None
+    discount: Annotated[int | None, wire("dscntAmt", "할인금액 / discount, KRW")] = None
+    maker: Annotated[str, wire("prdctMakrNm", "물품제조사명 / manufacturer")] = ""
+    origin: Annotated[str, wire("prdctOrgplceNm", "물품원산지명 / country of origin")] = ""
+    company: Annotated[str, wire("cntrctCorpNm", "계약업체명 / contractor")] = ""
+    company_no: Annotated[str, wire("cntrctCorpNo", "계약업체번호 / contractor business no.")] = ""
+    company_size: Annotated[str, wire("entrprsDivNm", "기업구분명 / enterprise size")] = ""
+    contract_no: Annotated[str, wire("shopngCntrctNo", "쇼핑계약번호 / shopping contract no.")] = ""
+    contract_seq: Annotated[str, wire("shopngCntrctSno", "쇼핑계약순번 / contract line no.")] = ""
+    contract_method: Annotated[str, wire("cntrctMthdNm", "계약방법명 / contract method")] = ""
+    contract_date: Annotated[dt.date | None, wire("cntrctDate", "계약일자 / contract date")] = None
+    contract_start: Annotated[dt.date | None, wire("cntrctBgnDate", "계약시작일자 / start")] = None
+    contract_end: Annotated[dt.date | None, wire("cntrctEndDate", "계약종료일자 / end")] = None
+    registered_at: Annotated[dt.datetime | None, wire("rgstDt", "등록일시 / registered (KST)")] = None
+    changed_at: Annotated[dt.datetime | None, wire("chgDt", "변경일시 / changed (KST)")] = None
+    delivery_days: Annotated[int | None, wire("dlvrTmlmtDaynum", "납품기한일수 / delivery days")] = None
     excellent_product: Annotated[
-        bool | None, upstream("exclncPrcrmntPrdctYn", "우수조달물품여부 / excellent procurement product")
+        bool | None, wire("exclncPrcrmntPrdctYn", "우수조달물품여부 / excellent procurement product")
     ] = None
     sme_competition: Annotated[
-        bool | None, upstream("smetprCmptProdctYn", "중소기업자간경쟁제품여부 / SME-competition product")
+        bool | None, wire("smetprCmptProdctYn", "중소기업자간경쟁제품여부 / SME-competition product")
     ] = None
-    certifications: Annotated[str, upstream("prodctCertList", "제품인증목록 / certifications")] = ""
-    supply_region: Annotated[str, upstream("prdctSplyRgnNm", "물품공급지역명 / supply region")] = ""
-    image_url: Annotated[str, upstream("prdctImgUrl", "상품이미지URL / image URL")] = ""
+    certifications: Annotated[str, wire("prodctCertList", "제품인증목록 / certifications")] = ""
+    supply_region: Annotated[str, wire("prdctSplyRgnNm", "물품공급지역명 / supply region")] = ""
+    image_url: Annotated[str, wire("prdctImgUrl", "상품이미지URL / image URL")] = ""
 
 
 DEFAULT_DAYS = 365  # the operation's one-year range limit, ending today
 
-MAS_PRODUCTS = Operation(
+MAS_PRODUCTS = G2bOperation(
     "at/ShoppingMallPrdctInfoService",
     "getMASCntrctPrdctInfoList",
     record=MallProduct,
     range_limit=YEAR,
-    key=("contract_no", "contract_seq", "product_id"),
+    dedupe_on=("contract_no", "contract_seq", "product_id"),
     date_params=("rgstDtBgnDt", "rgstDtEndDt"),
 )
 
 
-class CrawlList(Params):
-    """Parameters of ``crawl_list``."""
+class CrawlList(DateRange):
+    """Parameters of ``crawl_list`` (registration dates: both or neither)."""
 
     category: Annotated[
         str,
@@ -97,12 +86,6 @@ class CrawlList(Params):
             min_length=1, max_length=200, description="품명 / product category, e.g. 데스크톱컴퓨터"
         ),
     ]
-    start_date: Annotated[
-        dt.date | None, msgspec.Meta(description="등록일 시작 / first registration date (YYYY-MM-DD)")
-    ] = None
-    end_date: Annotated[
-        dt.date | None, msgspec.Meta(description="등록일 끝 / last registration date, inclusive")
-    ] = None
     page_size: Annotated[
         int, msgspec.Meta(ge=1, le=999, description="페이지당 건수 / rows per upstream page (numOfRows)")
     ] = 100
@@ -136,28 +119,21 @@ class CrawlList(Params):
 )
 async def crawl_list(ctx: Context, p: CrawlList) -> Listing[MallProduct]:
     """Products of one category from the MAS contract product list."""
-    start, end = p.start_date, p.end_date
-    if (start is None) != (end is None):
-        raise InvalidParams("crawl_list: give both start_date and end_date, or neither")
-    if start is None or end is None:
-        # Without dates the gateway answers only one day of registrations (its documented
-        # fallback), which reads like "almost nothing in this category": ask for a year instead.
-        end = dt.datetime.now(KST).date()
-        start = end - dt.timedelta(days=DEFAULT_DAYS - 1)
-    if end < start:
-        raise InvalidParams("crawl_list: end_date is before start_date")
-    fields = await ctx.upstream.collect(
+    # Without dates the gateway answers only one day of registrations (its documented fallback),
+    # which reads like "almost nothing in this category": ask for the last year instead.
+    window = p.dates_or_last(DEFAULT_DAYS, today=dt.datetime.now(KST).date())
+    return await collect(
+        ctx,
         MAS_PRODUCTS,
         {"prdctClsfcNoNm": p.category},
-        window=(start, end),
+        window=window,
         page_size=p.page_size,
         max_pages=p.max_pages,
         first_page=p.start_page,
     )
-    return Listing[MallProduct](**fields)
 
 
 @hookimpl
-def register_tools(register):  # type: ignore[no-untyped-def]
+def register_tools(register: Register) -> None:
     """Register the shopping-mall tools."""
     register(crawl_list)

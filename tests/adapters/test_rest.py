@@ -1,130 +1,180 @@
-"""REST adapter: tools, calls, the report's routes, OpenAPI, problem+json errors."""
+"""REST adapter, in process against the fake plugin: tools, calls, aliases, OpenAPI, problem+json.
+
+``crawl_list`` on the sandbox (the report's route, its dates and page limits) is checked in
+``tests/plugins/test_g2b_mall.py``.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-
-import httpx
 import pytest
 
-DESKTOP = {"category": "데스크톱컴퓨터", "page_size": 50, "max_pages": 2}
+from tests.adapters.fake_plugin import ADMIN, LEAK
+
+pytestmark = pytest.mark.anyio
+
+PROBLEM_JSON = "application/problem+json"
 
 
-@pytest.fixture
-def client(live_server):
-    with httpx.Client(base_url=live_server.url, timeout=30) as c:
-        yield c
-
-
-def test_report_route_returns_products_of_the_category(client):
-    r = client.post("/api/v1/crawl/list", json={"category": "데스크톱컴퓨터"})
+async def test_a_call_returns_the_tools_result(http):
+    r = await http.post("/api/v1/tools/fake_list", json={"count": 25, "chunk": 10})
     assert r.status_code == 200
+    assert r.headers["content-type"] == "application/json"
     body = r.json()
-    assert body["items"], "the sandbox has desktop computers"
-    assert all(item["category"] == "데스크톱컴퓨터" for item in body["items"])
-    assert body["complete"] is True
-    assert body["total_count"] == len(body["items"])
-    assert isinstance(body["items"][0]["price"], int)
+    assert [i["n"] for i in body["items"]] == list(range(25))
+    assert body == {"items": body["items"], "total_count": 25, "complete": True}
 
 
-def test_tool_route_and_alias_return_the_same_records(client):
-    a = client.post("/api/v1/tools/crawl_list", json=DESKTOP).json()
-    b = client.post("/api/v1/crawl/list", json=DESKTOP).json()
+async def test_tool_route_and_alias_return_the_same_result(http):
+    a = (await http.post("/api/v1/tools/fake_list", json={"count": 7})).json()
+    b = (await http.post("/api/v1/fake/list", json={"count": 7})).json()
     assert a == b
-    assert len(a["items"]) == 100
-    assert a["complete"] is False  # max_pages stopped the scan before the end
+    assert len(a["items"]) == 7
 
 
-def test_list_tools_describes_schemas_and_annotations(client):
-    tools = {t["name"]: t for t in client.get("/api/v1/tools").json()["tools"]}
-    crawl = tools["crawl_list"]
-    assert crawl["plugin"] == "g2b_mall"
-    assert crawl["title"].startswith("쇼핑몰")  # Korean first
-    assert crawl["input_schema"]["required"] == ["category"]
-    assert crawl["annotations"]["readOnlyHint"] is True
-    assert "items" in crawl["output_schema"]["properties"]
+async def test_list_tools_describes_schemas_annotations_and_endpoints(http):
+    tools = {t["name"]: t for t in (await http.get("/api/v1/tools")).json()["tools"]}
+    assert set(tools) == {"fake_list", "fake_admin", "fake_fail"}
+    listing = tools["fake_list"]
+    assert listing["plugin"] == "fake"
+    assert listing["title"] == "가짜 목록 / Fake listing"  # Korean first
+    assert listing["description"].startswith("번호 붙은")
+    assert listing["input_schema"]["required"] == ["count"]
+    assert listing["input_schema"]["properties"]["chunk"]["maximum"] == 1000
+    assert "items" in listing["output_schema"]["properties"]
+    assert listing["annotations"] == {
+        "readOnlyHint": True,
+        "openWorldHint": False,
+        "idempotentHint": True,
+        "destructiveHint": False,
+    }
+    assert listing["endpoints"] == {
+        "call": "/api/v1/tools/fake_list",
+        "stream": "/api/v1/tools/fake_list/stream",
+        "aliases": ["/api/v1/fake/list"],
+    }
+    admin = tools["fake_admin"]
+    assert admin["scopes"] == [ADMIN]
+    assert admin["annotations"]["readOnlyHint"] is False
+    assert admin["annotations"]["destructiveHint"] is True
+    assert "aliases" not in admin["endpoints"]
 
 
-def test_health_and_server_info_mark_the_sandbox(client):
-    health = client.get("/api/v1/health")
-    assert health.json()["status"] == "ok"
-    assert health.headers["x-naramarket-sandbox"] == "1"
-    info = client.get("/api/v1/server/info").json()
-    assert info["sandbox"] is True
-    assert {"name": "g2b_mall"}.items() <= info["plugins"][0].items()
-    assert [t["name"] for t in info["tools"]] == ["crawl_list"]
+async def test_health_readiness_and_server_info(http):
+    health = await http.get("/api/v1/health")
+    assert health.json() == {"status": "ok", "sandbox": False}
+    assert "x-naramarket-sandbox" not in health.headers  # only sandbox answers are marked
+    ready = await http.get("/api/v1/health/ready")
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "ready"
+    assert ready.json()["checks"]["plugins"] == {"ok": True, "tools": 3}
+    info = (await http.get("/api/v1/server/info")).json()
+    assert info["sandbox"] is False
+    assert info["plugins"] == [{"name": "fake", "version": None}]  # in process: no distribution
+    assert [t["name"] for t in info["tools"]] == ["fake_admin", "fake_fail", "fake_list"]
 
 
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({}, "category"),
-        ({"category": "데스크톱컴퓨터", "page_size": 1000}, "page_size"),
-        ({"category": "데스크톱컴퓨터", "pagesize": 10}, "pagesize"),
-        ({"category": 5}, "category"),
+        ({}, "count"),
+        ({"count": 5, "chunk": 1001}, "chunk"),
+        ({"count": 5, "chunks": 10}, "chunks"),  # unknown fields are refused, not ignored
+        ({"count": "five"}, "count"),
     ],
 )
-def test_bad_params_are_problem_json_naming_the_field(client, body, field):
-    r = client.post("/api/v1/crawl/list", json=body)
-    assert r.status_code == 422
-    assert r.headers["content-type"].startswith("application/problem+json")
-    problem = r.json()
-    assert problem["code"] == "invalid_params"
-    assert field in problem["detail"]
-    assert problem["instance"] == "/api/v1/crawl/list"
+async def test_bad_params_are_problem_json_naming_the_field(http, body, field):
+    for path in ("/api/v1/tools/fake_list", "/api/v1/fake/list"):
+        r = await http.post(path, json=body)
+        assert r.status_code == 422
+        assert r.headers["content-type"].startswith(PROBLEM_JSON)
+        problem = r.json()
+        assert problem["code"] == "invalid_params"
+        assert field in problem["detail"]
+        assert problem["instance"] == path
 
 
-def test_malformed_json_is_a_problem_not_a_crash(client):
-    r = client.post(
-        "/api/v1/tools/crawl_list", content=b"{not json", headers={"content-type": "application/json"}
+async def test_malformed_json_and_oversize_bodies_are_problems_not_crashes(http):
+    r = await http.post(
+        "/api/v1/tools/fake_list", content=b"{not json", headers={"content-type": "application/json"}
     )
     assert r.status_code == 422
     assert r.json()["code"] == "invalid_params"
+    r = await http.post("/api/v1/tools/fake_list", content=b" " * ((1 << 20) + 1))
+    assert r.status_code == 422
+    assert "1 MiB" in r.json()["detail"]
 
 
-def test_unknown_tool_and_unknown_route_are_404_problems(client):
-    r = client.post("/api/v1/tools/nope", json={})
+async def test_unknown_tool_route_and_method_are_problems(http):
+    r = await http.post("/api/v1/tools/nope", json={})
     assert r.status_code == 404
     assert r.json()["code"] == "tool_not_found"
-    r = client.get("/api/v1/nothing-here")
+    r = await http.get("/api/v1/nothing-here")
     assert r.status_code == 404
-    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.headers["content-type"].startswith(PROBLEM_JSON)
+    r = await http.get("/api/v1/tools/fake_list")
+    assert r.status_code == 405
+    assert r.json()["code"] == "method_not_allowed"
+    assert "POST" in r.headers["allow"]
 
 
-def test_openapi_is_generated_from_the_structs(client):
-    doc = client.get("/openapi.json").json()
+@pytest.mark.parametrize(
+    ("kind", "status", "code"),
+    [
+        ("bug", 500, "internal_error"),
+        ("upstream", 503, "upstream_unavailable"),
+        ("late_invalid", 422, "invalid_params"),
+    ],
+)
+async def test_tool_failures_are_problems_with_their_status(http, kind, status, code):
+    r = await http.post("/api/v1/tools/fake_fail", json={"kind": kind})
+    assert r.status_code == status
+    assert r.headers["content-type"].startswith(PROBLEM_JSON)
+    problem = r.json()
+    assert problem["code"] == code
+    assert problem["instance"] == "/api/v1/tools/fake_fail"
+    assert "hunter2" not in r.text and LEAK not in r.text  # a bug's message stays in the log
+
+
+async def test_openapi_is_generated_from_the_structs(http):
+    doc = (await http.get("/openapi.json")).json()
     assert doc["openapi"].startswith("3.1")
-    op = doc["paths"]["/api/v1/crawl/list"]["post"]
-    ref = op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert "SANDBOX" not in doc["info"].get("description", "")
+    call = doc["paths"]["/api/v1/tools/fake_list"]["post"]
+    assert doc["paths"]["/api/v1/fake/list"]["post"]["requestBody"] == call["requestBody"]
+    ref = call["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     params = doc["components"]["schemas"][ref.rsplit("/", 1)[-1]]
-    assert params["properties"]["page_size"]["maximum"] == 999
-    result_ref = op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    assert params["properties"]["chunk"]["maximum"] == 1000
+    assert params["required"] == ["count"]
+    result_ref = call["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     result = doc["components"]["schemas"][result_ref.rsplit("/", 1)[-1]]
-    assert result["properties"]["items"]["items"]["$ref"] == "#/components/schemas/MallProduct"
-    assert "MallProduct" in doc["components"]["schemas"]
-    assert "/api/v1/tools/crawl_list/stream" in doc["paths"]
-    assert client.get("/docs").status_code == 200
-
-
-def test_dates_default_to_the_last_year_and_must_come_in_pairs(client):
-    default = client.post("/api/v1/crawl/list", json={"category": "복사용지", "page_size": 200}).json()
-    today = dt.date.today()
-    explicit = client.post(
-        "/api/v1/crawl/list",
-        json={
-            "category": "복사용지",
-            "page_size": 200,
-            "start_date": (today - dt.timedelta(days=400)).isoformat(),
-            "end_date": (today + dt.timedelta(days=1)).isoformat(),
-        },
-    ).json()
-    assert default["items"] and default["complete"] is True
-    assert {i["product_id"] for i in default["items"]} <= {i["product_id"] for i in explicit["items"]}
-    one_sided = client.post("/api/v1/crawl/list", json={"category": "복사용지", "start_date": "2025-01-01"})
-    assert one_sided.status_code == 422
-    assert "both" in one_sided.json()["detail"]
-    reversed_range = client.post(
-        "/api/v1/crawl/list",
-        json={"category": "복사용지", "start_date": "2025-02-01", "end_date": "2025-01-01"},
+    assert result["properties"]["items"]["items"]["$ref"] == "#/components/schemas/Thing"
+    assert "Thing" in doc["components"]["schemas"]
+    assert (
+        call["responses"]["422"]["content"][PROBLEM_JSON]["schema"]["$ref"] == "#/components/schemas/Problem"
     )
-    assert reversed_range.status_code == 422
+    stream = doc["paths"]["/api/v1/tools/fake_list/stream"]["post"]
+    assert "text/event-stream" in stream["responses"]["200"]["content"]
+    assert (await http.get("/docs")).status_code == 200
+    assert (await http.get("/redoc")).status_code == 200
+
+
+async def test_a_tools_scope_is_enforced_with_a_challenge(guarded):
+    http = guarded.http
+    r = await http.post("/api/v1/tools/fake_admin", json={"text": "hi"})
+    assert r.status_code == 401
+    assert "resource_metadata=" in r.headers["www-authenticate"]
+    wrong = await http.post(
+        "/api/v1/tools/fake_admin", json={"text": "hi"}, headers=await guarded.bearer("fake:other")
+    )
+    assert wrong.status_code == 403
+    assert wrong.json()["code"] == "insufficient_scope"
+    assert f'scope="{ADMIN}"' in wrong.headers["www-authenticate"]
+    right = await http.post(
+        "/api/v1/tools/fake_admin", json={"text": "hi"}, headers=await guarded.bearer(ADMIN)
+    )
+    assert right.status_code == 200
+    assert right.json()["text"] == "hi" and right.json()["subject"].startswith("nmc_")
+    # A tool without scopes needs only a valid token; the probes need none.
+    listing = await http.post("/api/v1/tools/fake_list", json={"count": 1}, headers=await guarded.bearer())
+    assert listing.status_code == 200
+    assert (await http.get("/api/v1/health")).status_code == 200

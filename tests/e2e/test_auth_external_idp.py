@@ -19,9 +19,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
+from naramarket.adapters.auth import resource as auth_resource
 from naramarket.app import create_app, make_kernel
 from naramarket.kernel import Settings
-from naramarket.kernel import auth as kernel_auth
 from tests.auth_support import ADMIN, READ, auth_plugins, mcp_call, mcp_session, sse_json
 from tests.conftest import LiveServer, start_server
 
@@ -90,7 +90,7 @@ class IdP:
 
 
 class Clock:
-    """The auth module's view of time, so "30 s later" needs no sleeping."""
+    """The token verifier's view of time, so "30 s later" needs no sleeping."""
 
     def __init__(self) -> None:
         self.offset = 0.0
@@ -113,7 +113,7 @@ def idp() -> Iterator[IdP]:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     fake = Clock()
-    monkeypatch.setattr(kernel_auth, "time", fake)
+    monkeypatch.setattr(auth_resource, "time", fake)
     return fake
 
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from naramarket.adapters.oauth import AuthStore
-from naramarket.kernel.plugins import load_tools
+from naramarket.kernel.host import load_tools
 from tests.auth_support import (
     ADMIN,
     READ,

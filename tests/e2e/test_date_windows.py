@@ -15,7 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from naramarket import sandbox
-from naramarket.kernel import Kernel, RangeTooWide, Settings
+from naramarket.app import make_kernel
+from naramarket.datago import CLIENT, RangeTooWide
+from naramarket.kernel import Settings
+from naramarket.kernel.host import Kernel
 from naramarket.plugins.g2b_mall import MAS_PRODUCTS
 
 START, END = dt.date(2023, 1, 1), dt.date(2025, 12, 31)  # three years: wider than the 1-year limit
@@ -30,14 +33,14 @@ def kernel() -> Kernel:
     settings = Settings.from_env(
         {}, api_base="http://sandbox.test/1230000", service_key=sandbox.DEFAULT_SERVICE_KEY, rate_limit=0
     )
-    return Kernel(settings, transport=httpx.ASGITransport(app=app))
+    return make_kernel(settings, transport=httpx.ASGITransport(app=app))
 
 
 async def collect(start: dt.date, end: dt.date) -> list[tuple[str, str, str]]:
     async with kernel() as k:
-        listing = await k.dispatcher.upstream.collect(MAS_PRODUCTS, QUERY, window=(start, end), page_size=100)
-    assert listing["complete"] is True
-    return [(i.contract_no, i.contract_seq, i.product_id) for i in listing["items"]]
+        listing = await k.resources[CLIENT].collect(MAS_PRODUCTS, QUERY, window=(start, end), page_size=100)
+    assert listing.complete is True
+    return [(i.contract_no, i.contract_seq, i.product_id) for i in listing.items]
 
 
 WHOLE = anyio.run(collect, START, END)
@@ -50,7 +53,7 @@ def test_a_range_wider_than_the_limit_is_fetched_in_accepted_windows():
     async def one_call() -> None:
         async with kernel() as k:
             query = {**QUERY, **MAS_PRODUCTS.format_range(START, END)}
-            await k.dispatcher.upstream.fetch_page(MAS_PRODUCTS, query, 1, 10)
+            await k.resources[CLIENT].fetch_page(MAS_PRODUCTS, query, 1, 10)
 
     with pytest.raises(RangeTooWide):  # the gateway itself refuses the whole range in one call
         anyio.run(one_call)
@@ -67,32 +70,24 @@ def test_any_split_of_the_range_gives_the_same_records(cut):
 
 
 def test_each_window_of_a_multi_window_scan_gets_a_span():
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from naramarket.datago import Client, make_http_client
+    from naramarket.observability import Instruments, Metrics
+    from tests.observability.spans import session_spans
 
-    from naramarket.kernel import make_http_client
-    from naramarket.kernel.observe import Observer
-    from naramarket.kernel.upstream import Upstream
-
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    spans = session_spans()
+    spans.clear()
 
     async def scan(start: dt.date, end: dt.date) -> None:
         settings = Settings.from_env({}, api_base="http://sandbox.test/1230000")
         transport = httpx.ASGITransport(app=sandbox.create_app(CONFIG))
-        async with make_http_client(settings, transport=transport) as client:
-            engine = Upstream(
-                client,
-                service_key=sandbox.DEFAULT_SERVICE_KEY,
-                rate_limit=0,
-                observer=Observer(tracer=provider.get_tracer("test")),
+        async with make_http_client(settings, transport=transport) as http:
+            client = Client(
+                http, service_key=sandbox.DEFAULT_SERVICE_KEY, rate_limit=0, observer=Instruments(Metrics())
             )
-            await engine.collect(MAS_PRODUCTS, QUERY, window=(start, end), page_size=100)
+            await client.collect(MAS_PRODUCTS, QUERY, window=(start, end), page_size=100)
 
     anyio.run(scan, START, END)
-    windows = [s for s in exporter.get_finished_spans() if s.name == "upstream window"]
+    windows = spans.named("upstream window")
     assert [
         (w.attributes["naramarket.window.start"], w.attributes["naramarket.window.end"]) for w in windows
     ] == [
@@ -100,6 +95,6 @@ def test_each_window_of_a_multi_window_scan_gets_a_span():
         ("2024-01-01", "2024-12-31"),
         ("2025-01-01", "2025-12-31"),
     ]
-    exporter.clear()
+    spans.clear()
     anyio.run(scan, dt.date(2024, 3, 1), dt.date(2024, 5, 31))  # one window: the tool span suffices
-    assert not [s for s in exporter.get_finished_spans() if s.name == "upstream window"]
+    assert not spans.named("upstream window")

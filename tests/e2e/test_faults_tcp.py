@@ -17,8 +17,11 @@ import httpx
 import pytest
 
 from naramarket import sandbox
-from naramarket.kernel import Kernel, KeyNotRegistered, Settings
-from naramarket.plugins.g2b_mall import MAS_PRODUCTS
+from naramarket.app import make_kernel
+from naramarket.datago import CLIENT, KeyNotRegistered, Listing
+from naramarket.kernel import Settings
+from naramarket.kernel.host import Kernel
+from naramarket.plugins.g2b_mall import MAS_PRODUCTS, MallProduct
 from tests.conftest import BIN, free_port
 
 ROWS = 450
@@ -76,18 +79,18 @@ def kernel_for(base: str, **overrides: object) -> Kernel:
         load_plugins=frozenset({"g2b_mall"}),
         **overrides,
     )
-    return Kernel(settings)
+    return make_kernel(settings)
 
 
-async def crawl(kernel: Kernel, **options: object) -> dict:
+async def crawl(kernel: Kernel, **options: object) -> Listing[MallProduct]:
     async with kernel:
-        upstream = kernel.dispatcher.upstream
-        upstream.retry.base = upstream.retry.throttled_base = 0.005  # keep the test fast
-        return await upstream.collect(MAS_PRODUCTS, QUERY, page_size=25, **options)
+        client = kernel.resources[CLIENT]
+        client.retry.base = client.retry.throttled_base = 0.005  # keep the test fast
+        return await client.collect(MAS_PRODUCTS, QUERY, page_size=25, **options)
 
 
-def identities(listing: dict) -> list[tuple[str, str, str]]:
-    return [(i.contract_no, i.contract_seq, i.product_id) for i in listing["items"]]
+def identities(listing: Listing[MallProduct]) -> list[tuple[str, str, str]]:
+    return [(i.contract_no, i.contract_seq, i.product_id) for i in listing.items]
 
 
 @pytest.mark.anyio
@@ -104,7 +107,7 @@ async def test_transient_faults_lose_and_duplicate_nothing(upstream, faults):
     clean = await crawl(kernel_for(upstream))
     configure(upstream, fault_rate=0.3, faults=faults)
     listing = await crawl(kernel_for(upstream))
-    assert listing["complete"] is True
+    assert listing.complete is True
     assert identities(listing) == identities(clean)  # same records, same order
     assert len(set(identities(listing))) == ROWS
     seen = stats(upstream)
@@ -116,8 +119,8 @@ async def test_transient_faults_lose_and_duplicate_nothing(upstream, faults):
 async def test_a_read_timeout_is_retried(upstream):
     configure(upstream, fault_rate=0.2, faults=["timeout"], timeout_sleep=3.0)
     listing = await crawl(kernel_for(upstream, timeout=0.5))
-    assert listing["complete"] is True
-    assert len(listing["items"]) == ROWS
+    assert listing.complete is True
+    assert len(listing.items) == ROWS
     assert stats(upstream)["faults"].get("timeout", 0) > 0
 
 
@@ -127,14 +130,14 @@ async def test_daily_quota_returns_the_partial_result_and_a_resume_point(upstrea
     clean = await crawl(kernel_for(upstream))
     configure(upstream, quota=5)
     partial = await crawl(kernel_for(upstream))
-    assert partial["complete"] is False
-    assert partial["error"]["code"] == "quota_exceeded"
+    assert partial.complete is False
+    assert partial.error["code"] == "quota_exceeded"
     seen = stats(upstream)
     # 22 is never retried: no page was asked twice (pages already in flight also got 22).
     assert seen["total_requests"] <= ROWS // 25
     assert seen["result_codes"]["22"] == seen["total_requests"] - 5
-    resume = partial["resume"]
-    fetched = len(partial["items"])
+    resume = partial.resume
+    fetched = len(partial.items)
     assert fetched == (resume.page_no - 1) * 25
     configure(upstream)  # a new day
     rest = await crawl(kernel_for(upstream), first_page=resume.page_no)
@@ -166,7 +169,7 @@ async def test_encoding_key_is_sent_once_encoded_and_double_encoding_is_refused(
     encoded = quote(sandbox.DEFAULT_SERVICE_KEY, safe="")  # the portal's "Encoding" key
     assert "%2B" in encoded
     listing = await crawl(kernel_for(upstream, service_key=encoded), max_pages=1)
-    assert len(listing["items"]) == 25
+    assert len(listing.items) == 25
     with pytest.raises(KeyNotRegistered) as info:
         await crawl(kernel_for(upstream, service_key=quote(encoded, safe="")), max_pages=1)
     assert "Decoding" in info.value.detail

@@ -20,20 +20,13 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from naramarket.adapters.oauth import AuthStore
 from tests.auth_support import READ, auth_app
 from tests.conftest import LiveServer, start_server
 
 CHROMIUM = Path("/usr/bin/chromium")
-
-if not CHROMIUM.exists():
-    pytest.skip(
-        f"{CHROMIUM} is missing: run scripts/ensure-chromium.sh (apt-get install chromium) as root",
-        allow_module_level=True,
-    )
-
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
 # What a headless Chromium needs as root on a machine with a closed network.
 CHROMIUM_ARGS = [
@@ -49,7 +42,14 @@ TIMEOUT_MS = 30_000
 USER, PASSWORD = "alice", "correct horse battery"
 WRONG = "Tr0ub4dor&3-not-it"
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.timeout(180),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason=f"{CHROMIUM} is missing: run scripts/ensure-chromium.sh (apt-get install chromium) as root",
+    ),
+]
 
 
 @dataclass

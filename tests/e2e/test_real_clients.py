@@ -65,12 +65,18 @@ def test_inspector_lists_and_calls_over_http(live_server, tools, era):
 
 
 def test_inspector_over_stdio(tools, sandbox_env):
+    # The Inspector gives the server it spawns only a few variables of its own environment (HOME,
+    # PATH, ...): ours go through -e.
+    server_env = [
+        arg for k, v in sandbox_env.items() if k.startswith("NARAMARKET_") for arg in ("-e", f"{k}={v}")
+    ]
     listed = inspector(
         tools,
         "--format",
         "json",
         "--method",
         "tools/list",
+        *server_env,
         "--",
         str(BIN / "naramarket-mcp"),
         env=sandbox_env,

@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
-import sysconfig
 import textwrap
 import time
 from collections.abc import Iterator
@@ -20,7 +18,9 @@ import httpx
 import pytest
 from mcp import Client
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import free_port
+
+from .venvs import venv_with
 
 PLUGIN_PYPROJECT = """
 [build-system]
@@ -76,60 +76,15 @@ def register_tools(register):
 def fresh_venv(tmp_path_factory) -> Path:
     """A new venv holding only the project's wheel and the plugin (dependencies come from ours)."""
     tmp = tmp_path_factory.mktemp("plugin")
-    wheels = tmp / "wheels"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "-w",
-            str(wheels),
-            str(ROOT),
-        ],
-        check=True,
-        capture_output=True,
-    )
     plugin = tmp / "naramarket-hello"
     plugin.mkdir()
     (plugin / "pyproject.toml").write_text(textwrap.dedent(PLUGIN_PYPROJECT))
     (plugin / "naramarket_hello.py").write_text(PLUGIN_MODULE)
-    venv = tmp / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    # Dependencies (starlette, mcp, ...) come from the test environment through a plain path
-    # entry; our editable install is not visible there (its finder lives in a .pth that a plain
-    # path entry does not execute), so naramarket itself comes only from the wheel.
-    site = Path(
-        subprocess.check_output(
-            [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            text=True,
-        ).strip()
-    )
-    (site / "deps-from-test-env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    wheel = next(wheels.glob("naramarket_mcp-*.whl"))
-    subprocess.run(
-        [
-            str(venv / "bin" / "python"),
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-index",
-            "--no-deps",
-            "--no-build-isolation",
-            str(wheel),
-            str(plugin),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return venv
+    return venv_with(tmp, plugin)
 
 
 def _env(**extra: str) -> dict[str, str]:
+    """The sandbox, and every plugin installed in the fresh venv: this test asks for them all."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NARAMARKET_")}
     env["NARAMARKET_SANDBOX"] = "1"
     env.update(extra)

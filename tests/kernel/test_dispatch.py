@@ -1,33 +1,33 @@
-"""kernel/dispatch.py: one call path that validates arguments and turns every failure into a typed error."""
+"""kernel/dispatch.py: one call path (prepare, then run) that validates arguments once and turns every
+failure into a typed error."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
-import httpx
 import msgspec
 import pytest
 
 from naramarket.kernel import (
     Context,
-    Dispatcher,
+    DateRange,
     Forbidden,
     InternalError,
     InvalidParams,
-    Listing,
     Params,
     Principal,
-    QuotaExceeded,
-    Registry,
     Settings,
     ToolNotFound,
-    problem,
     tool,
 )
+from naramarket.kernel.host import CallEvents, Dispatcher, NullObserver, Registry, problem
 
-from .fakes import DECODING_KEY, ENCODING_KEY, ROWS, PagedServer, Row, engine, gateway_xml
+# Shaped like a portal key, so the redaction checks below mean something.
+DECODING_KEY = "Ab+Cd/Ef0123456789+gh/IJ=="
+ENCODING_KEY = "Ab%2BCd%2FEf0123456789%2Bgh%2FIJ%3D%3D"
 
 pytestmark = pytest.mark.anyio
 
@@ -94,20 +94,58 @@ async def as_dict(ctx: Context, p: Search) -> Echo:
     return {"category": p.category, "page_size": p.page_size}  # type: ignore[return-value]
 
 
-@tool(name="rows", title=("행", "Rows"), description=("행 목록.", "Lists rows."))
-async def rows(ctx: Context, p: Search) -> Listing[Row]:
-    """List the fake operation through the engine bound to this call."""
-    fields = await ctx.upstream.collect(ROWS, {"rowNm": p.category}, page_size=p.page_size)
-    return Listing[Row](**fields)
+class Dated(DateRange):
+    """A date range and nothing else."""
+
+
+@tool(name="dated", title=("기간", "Dated"), description=("기간을 받습니다.", "Takes a date range."))
+async def dated(ctx: Context, p: Dated) -> Echo:
+    """Answer with the range's length in days."""
+    days = (p.end_date - p.start_date).days + 1 if p.start_date and p.end_date else 0
+    return Echo(category="dated", page_size=days)
+
+
+@tool(name="chatty", title=("진행", "Chatty"), description=("진행을 알립니다.", "Reports progress."))
+async def chatty(ctx: Context, p: Search) -> Echo:
+    """Report progress and items through the call's events."""
+    await ctx.progress(1, 2, "half")
+    await ctx.items(["a", "b"])
+    return Echo(category=p.category, page_size=p.page_size)
+
+
+TOOLS = (echo, scoped, leaky, refuses, buggy, misshapen, as_dict, dated, chatty)
+
+
+class RecordingObserver(NullObserver):
+    """Remembers each observed tool call and how it ended."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str | None, str]] = []
+
+    @contextmanager
+    def tool_call(self, tool: str | None, plugin: str | None, subject: str | None) -> Iterator[Any]:
+        outcome = "ok"
+        try:
+            with super().tool_call(tool, plugin, subject) as observed:
+                yield observed
+        except Exception as exc:
+            outcome = getattr(exc, "code", "internal_error")
+            raise
+        finally:
+            self.calls.append((tool, outcome))
 
 
 @pytest.fixture
-async def dispatcher() -> AsyncIterator[Dispatcher]:
+def observer() -> RecordingObserver:
+    return RecordingObserver()
+
+
+@pytest.fixture
+async def dispatcher(observer: RecordingObserver) -> AsyncIterator[Dispatcher]:
     registry = Registry()
-    for each in (echo, scoped, leaky, refuses, buggy, misshapen, as_dict, rows):
+    for each in TOOLS:
         registry.add(each, plugin="tests")
-    async with engine(PagedServer(total=25)) as upstream:
-        yield Dispatcher(registry, Settings(service_key=DECODING_KEY, rate_limit=0), upstream)
+    yield Dispatcher(registry, Settings(service_key=DECODING_KEY, rate_limit=0), observer=observer)
 
 
 async def test_an_unknown_tool_is_tool_not_found(dispatcher: Dispatcher) -> None:
@@ -146,7 +184,11 @@ async def test_a_body_that_is_not_json_is_invalid_params(dispatcher: Dispatcher)
 
 @pytest.mark.parametrize(
     "arguments",
-    [{"category": "PC", "page_size": "50"}, b'{"category": "PC", "page_size": 50}', Search("PC", 50)],
+    [
+        {"category": "PC", "page_size": "50"},
+        b'{"category": "PC", "page_size": 50}',
+        Search(category="PC", page_size=50),
+    ],
     ids=["query-string", "json", "struct"],
 )
 async def test_each_argument_form_reaches_the_handler(dispatcher: Dispatcher, arguments: Any) -> None:
@@ -187,26 +229,6 @@ async def test_a_mapping_result_is_converted_to_the_result_type(dispatcher: Disp
     assert await dispatcher.call("as_dict", {"category": "PC"}) == Echo(category="PC", page_size=100)
 
 
-async def test_a_listing_tool_runs_through_the_engine(dispatcher: Dispatcher) -> None:
-    listing = await dispatcher.call("rows", {"category": "PC", "page_size": 10})
-    assert isinstance(listing, Listing)
-    assert [r.row_id for r in listing.items] == PagedServer(total=25).expected_ids()
-    assert listing.complete is True
-
-
-async def test_an_upstream_error_passes_through_typed() -> None:
-    async def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, content=gateway_xml("22"))
-
-    registry = Registry()
-    registry.add(rows, plugin="tests")
-    async with engine(handler) as upstream:
-        dispatcher = Dispatcher(registry, Settings(service_key=DECODING_KEY), upstream)
-        with pytest.raises(QuotaExceeded) as caught:
-            await dispatcher.call("rows", {"category": "PC"})
-    assert problem(caught.value)["code"] == "quota_exceeded"
-
-
 async def test_a_token_without_the_tools_scope_is_forbidden(dispatcher: Dispatcher) -> None:
     reader = Principal(subject="reader", scopes=frozenset({"g2b:read"}))
     stranger = Principal(subject="stranger", scopes=frozenset({"other:read"}))
@@ -215,3 +237,69 @@ async def test_a_token_without_the_tools_scope_is_forbidden(dispatcher: Dispatch
     with pytest.raises(Forbidden, match="g2b:read") as caught:
         await dispatcher.call("scoped", {"category": "PC"}, principal=stranger)
     assert problem(caught.value)["status"] == 403
+
+
+async def test_prepare_answers_early_and_run_does_the_rest(dispatcher: Dispatcher) -> None:
+    prepared = dispatcher.prepare("echo", {"category": "PC", "page_size": "7"})
+    assert prepared.tool.name == "echo" and prepared.params == Search(category="PC", page_size=7)
+    assert await prepared.run() == Echo(category="PC", page_size=7)
+    stranger = Principal(subject="stranger", scopes=frozenset())
+    with pytest.raises(ToolNotFound):
+        dispatcher.prepare("nope")
+    with pytest.raises(Forbidden):
+        dispatcher.prepare("scoped", {"category": "PC"}, principal=stranger)
+    with pytest.raises(InvalidParams):
+        dispatcher.prepare("echo", {"category": ""})
+
+
+async def test_every_call_is_observed_once_refusals_included(
+    dispatcher: Dispatcher, observer: RecordingObserver
+) -> None:
+    await dispatcher.call("echo", {"category": "PC"})
+    with pytest.raises(ToolNotFound):
+        await dispatcher.call("nope")
+    with pytest.raises(InvalidParams):
+        await dispatcher.call("echo", {})
+    with pytest.raises(InternalError):
+        await dispatcher.call("buggy", {"category": "PC"})
+    assert observer.calls == [
+        ("echo", "ok"),
+        (None, "tool_not_found"),
+        ("echo", "invalid_params"),
+        ("buggy", "internal_error"),
+    ]
+
+
+async def test_events_reach_the_adapter_that_attached_them(dispatcher: Dispatcher) -> None:
+    seen: list[Any] = []
+
+    async def progress(done: int, total: int | None, message: str | None) -> None:
+        seen.append((done, total, message))
+
+    async def items(batch: list[Any]) -> None:
+        seen.append(batch)
+
+    await dispatcher.call("chatty", {"category": "PC"}, events=CallEvents(progress=progress, items=items))
+    assert seen == [(1, 2, "half"), ["a", "b"]]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"start_date": "2025-01-01"}, "both start_date and end_date"),
+        ({"end_date": "2025-01-01"}, "both start_date and end_date"),
+        ({"start_date": "2025-02-01", "end_date": "2025-01-01"}, "before start_date"),
+        ({"start_date": "2025/01/01", "end_date": "2025-01-31"}, "YYYY-MM-DD"),
+    ],
+    ids=["start only", "end only", "backwards", "not ISO"],
+)
+async def test_a_date_range_is_checked_once_for_every_tool(
+    dispatcher: Dispatcher, arguments: dict[str, str], message: str
+) -> None:
+    with pytest.raises(InvalidParams, match=message) as caught:
+        await dispatcher.call("dated", arguments)
+    assert problem(caught.value)["status"] == 422
+    assert await dispatcher.call("dated", {"start_date": "2025-01-01", "end_date": "2025-01-31"}) == Echo(
+        category="dated", page_size=31
+    )
+    assert await dispatcher.call("dated", {}) == Echo(category="dated", page_size=0)

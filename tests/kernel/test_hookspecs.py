@@ -13,7 +13,7 @@ import msgspec
 import pytest
 
 from naramarket.kernel import Context, Params, Tool, hookimpl, hookspecs, tool
-from naramarket.kernel.plugins import make_plugin_manager
+from naramarket.kernel.host import make_plugin_manager
 
 HOOKS = sorted(
     name

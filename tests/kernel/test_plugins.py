@@ -9,8 +9,14 @@ import msgspec
 import pluggy
 import pytest
 
-from naramarket.kernel import Context, Params, ToolClash, hookimpl, tool
-from naramarket.kernel.plugins import installed_plugins, load_tools, make_plugin_manager, plugin_versions
+from naramarket.kernel import Context, Params, hookimpl, tool
+from naramarket.kernel.host import (
+    ToolClash,
+    installed_plugins,
+    load_tools,
+    make_plugin_manager,
+    plugin_versions,
+)
 
 
 class NoParams(Params):

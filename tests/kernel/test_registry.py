@@ -5,7 +5,8 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from naramarket.kernel import Context, Params, Registry, Tool, ToolClash, ToolNotFound, tool
+from naramarket.kernel import Context, Params, Tool, ToolNotFound, tool
+from naramarket.kernel.host import Registry, ToolClash
 
 
 class NoParams(Params):

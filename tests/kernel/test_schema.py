@@ -8,9 +8,10 @@ from typing import Annotated, Any
 import msgspec
 import pytest
 
-from naramarket.kernel import Listing, Params, json_schema
-
-from .fakes import Row
+from naramarket.datago import Listing
+from naramarket.kernel import Params
+from naramarket.kernel.host import json_schema
+from tests.datago.fakes import Row
 
 
 class Search(Params):

@@ -10,8 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from naramarket.kernel import Settings
-
-from .fakes import DECODING_KEY, ENCODING_KEY
+from tests.datago.fakes import DECODING_KEY, ENCODING_KEY
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ from typing import Any
 import msgspec
 import pytest
 
-from naramarket.kernel import Context, Listing, Params, tool
-
-from .fakes import Row
+from naramarket.datago import Listing
+from naramarket.kernel import Context, Params, tool
+from tests.datago.fakes import Row
 
 
 class Query(Params):
@@ -35,17 +35,43 @@ def test_params_and_result_come_from_the_handler_annotations() -> None:
 
     assert handler.params is Query
     assert handler.result == Listing[Row]
-    assert handler.streams_items is True  # listing tools stream items to SSE clients
     assert handler.title == "쇼핑몰 품목 / Mall products"
     assert handler.description == "한국어 설명\n\nEnglish text"
 
 
-def test_a_plain_result_does_not_stream() -> None:
+class Loose(msgspec.Struct):
+    """Parameters that would accept unknown fields."""
+
+    category: str
+
+
+def test_a_plain_struct_for_params_is_refused_it_would_accept_unknown_fields() -> None:
+    with pytest.raises(TypeError, match="Params"):
+
+        @declare()
+        async def handler(ctx: Context, p: Loose) -> Done:
+            return Done()
+
+
+@pytest.mark.anyio
+async def test_a_tool_is_callable_like_its_handler() -> None:
     @declare()
     async def handler(ctx: Context, p: Query) -> Done:
         return Done()
 
-    assert handler.streams_items is False
+    assert await handler(None, Query(category="x")) == Done()  # type: ignore[arg-type]
+
+
+def test_params_mixins_can_come_before_required_fields() -> None:
+    from naramarket.kernel import DateRange
+
+    class Search(DateRange):
+        category: str
+        page_size: int = 10
+
+    assert Search(category="PC").start_date is None
+    with pytest.raises(msgspec.ValidationError, match="unknown field"):
+        msgspec.convert({"category": "PC", "colour": "red"}, Search)
 
 
 @pytest.mark.parametrize("name", ["MallProducts", "mall-products", "2mall", "", "x" * 65])

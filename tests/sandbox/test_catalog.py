@@ -124,7 +124,7 @@ def test_public_surface() -> None:
 
 def test_the_wheel_ships_the_catalog() -> None:
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    assert '"naramarket.sandbox" = ["data/*.json.gz"]' in pyproject
+    assert '"naramarket.sandbox.data" = ["*.json.gz"]' in pyproject
     assert (Path(naramarket.sandbox.__file__).parent / "data" / "catalog.json.gz").stat().st_size < 200_000
 
 

@@ -1,0 +1,73 @@
+"""naramarket.datago: the data.go.kr client library every data.go.kr plugin builds on.
+
+Declare an operation once (path, typed record, date-range limit, identity) and scan it::
+
+    PRODUCTS = G2bOperation("at/ShoppingMallPrdctInfoService", "getMASCntrctPrdctInfoList",
+                            record=MallProduct, range_limit=YEAR, dedupe_on=("product_id",))
+
+    listing = await collect(ctx, PRODUCTS, {"prdctClsfcNoNm": "데스크톱컴퓨터"}, window=(start, end))
+
+Key handling, the shared concurrency cap and rate limit, retries, envelopes and result codes,
+typed records, date windows and the caller-owned page scan live here; what only 조달청 APIs
+share is in ``naramarket.datago.g2b``.
+"""
+
+from .client import CLIENT, Client, client_factory, collect, make_http_client, normalise_key
+from .envelope import Page
+from .errors import (
+    AccessDenied,
+    InvalidParameter,
+    KeyExpired,
+    KeyNotRegistered,
+    NotConfigured,
+    QuotaExceeded,
+    RangeTooWide,
+    RateLimited,
+    ServiceNotFound,
+    UnregisteredIp,
+    UpstreamError,
+    UpstreamUnavailable,
+)
+from .limits import RetryPolicy
+from .listing import Listing, ResumePoint
+from .operation import DATA_GO_KR, DAY, MONTH, WEEK, YEAR, Api, Operation, RangeLimit, split_windows
+from .records import KST, Record, wire
+from .scan import PageFailure
+
+__all__ = [
+    "CLIENT",
+    "DATA_GO_KR",
+    "DAY",
+    "KST",
+    "MONTH",
+    "WEEK",
+    "YEAR",
+    "AccessDenied",
+    "Api",
+    "Client",
+    "InvalidParameter",
+    "KeyExpired",
+    "KeyNotRegistered",
+    "Listing",
+    "NotConfigured",
+    "Operation",
+    "Page",
+    "PageFailure",
+    "QuotaExceeded",
+    "RangeLimit",
+    "RangeTooWide",
+    "RateLimited",
+    "Record",
+    "ResumePoint",
+    "RetryPolicy",
+    "ServiceNotFound",
+    "UnregisteredIp",
+    "UpstreamError",
+    "UpstreamUnavailable",
+    "client_factory",
+    "collect",
+    "make_http_client",
+    "normalise_key",
+    "split_windows",
+    "wire",
+]

@@ -1,0 +1,248 @@
+"""The data.go.kr client: one pooled httpx client, the shared limits, retries and one-page fetches.
+
+One ``Client`` per process (the kernel opens it as a resource in its lifespan), so the concurrency
+cap and the rate limit hold for all tools and all callers together. Scans over many pages and
+date windows are in ``scan.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any, TypeVar
+from urllib.parse import unquote
+
+import anyio
+import httpx
+
+from naramarket.kernel import Context, ResourceKey, Settings, UpstreamError, UpstreamUnavailable
+from naramarket.kernel.host import NullObserver, Observer, ResourceFactory, register_secret
+
+from .envelope import Page, decode_page
+from .errors import NotConfigured, RateLimited
+from .limits import PriorityLimiter, RetryPolicy, TokenBucket
+from .listing import Listing
+from .operation import Operation
+from .records import Record, codec_for
+from .scan import PageFailure, collect_listing, scan_pages
+
+__all__ = ["CLIENT", "Client", "client_factory", "collect", "make_http_client", "normalise_key"]
+
+R = TypeVar("R", bound=Record)
+
+USER_AGENT = "naramarket"
+
+# Codes worth another try: per-second limit (23), provider HTTP error (04), provider time-out
+# (05); HTTP failures carry no code. Never retried: 03 (empty), parameters, 12, 20, 22 (daily
+# quota), 30-32 (key).
+_RETRY_CODES = frozenset({"04", "05", "23"})
+
+
+def normalise_key(key: str) -> str:
+    """Accept the portal's Decoding or Encoding key; return the raw (decoded) key.
+
+    httpx percent-encodes query values, so sending the Encoding key as-is would double-encode it
+    (``%252B``) and the gateway would answer 30.
+    """
+    key = key.strip()
+    if "%" in key:
+        decoded = unquote(key)
+        if decoded != key:
+            return decoded
+    return key
+
+
+def make_http_client(
+    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """The one upstream HTTP client factory: pooled, keep-alive, bounded time-outs."""
+    limits = httpx.Limits(
+        max_connections=max(settings.max_concurrency * 2, 10),
+        max_keepalive_connections=max(settings.max_concurrency, 10),
+        keepalive_expiry=30.0,
+    )
+    timeout = httpx.Timeout(settings.timeout, connect=min(10.0, settings.timeout))
+    return httpx.AsyncClient(
+        base_url=settings.api_base.rstrip("/") + "/",
+        timeout=timeout,
+        limits=limits,
+        transport=transport,
+        headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+        follow_redirects=False,
+    )
+
+
+class Client:
+    """Client for data.go.kr (or the sandbox): ``fetch_page`` here; ``scan``/``collect`` page through."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        service_key: str | None,
+        max_concurrency: int = 10,
+        rate_limit: float = 20.0,
+        retry: RetryPolicy | None = None,
+        total_timeout: float = 60.0,
+        observer: Observer | None = None,
+    ) -> None:
+        self.http = http
+        self.observer: Observer = observer or NullObserver()
+        self.service_key = normalise_key(service_key) if service_key else None
+        register_secret(service_key)
+        register_secret(self.service_key)
+        self.limiter = PriorityLimiter(max(1, max_concurrency))
+        self.bucket = TokenBucket(rate_limit)
+        self.total_timeout = total_timeout
+        self.retry = retry or RetryPolicy()
+        self.requests_sent = 0
+
+    async def fetch_page(
+        self, op: Operation[R], params: Mapping[str, str], page_no: int, page_size: int
+    ) -> Page[R]:
+        """Fetch and decode one page, retrying transient failures."""
+        if not self.service_key:
+            raise NotConfigured(
+                "No data.go.kr service key is configured. Set NARAMARKET_SERVICE_KEY to your "
+                "'Decoding' key (or run with NARAMARKET_SANDBOX=1 for the offline sandbox)."
+            )
+        query = {
+            **params,
+            "ServiceKey": self.service_key,
+            "pageNo": str(page_no),
+            "numOfRows": str(page_size),
+            "type": "json",
+        }
+        attempt = 0
+        while True:
+            try:
+                return await self._request(op, query, page_no)
+            except UpstreamError as exc:
+                transient = isinstance(exc, UpstreamUnavailable | RateLimited) and (
+                    exc.upstream_code is None or exc.upstream_code in _RETRY_CODES
+                )
+                attempt += 1
+                if not transient or attempt >= self.retry.attempts or not self.retry.take():
+                    raise
+                with self.observer.retrying(op.name, page_no, attempt, exc):
+                    throttled = isinstance(exc, RateLimited)
+                    await anyio.sleep(self.retry.delay(attempt, throttled=throttled))
+
+    async def _request(self, op: Operation[R], query: Mapping[str, str], page_no: int) -> Page[R]:
+        self.observer.rate_limit_wait(await self.bucket.acquire())
+        with self.observer.upstream_request(op.name) as request:
+            return request.done(await self._send(op, query, page_no))
+
+    async def _send(self, op: Operation[R], query: Mapping[str, str], page_no: int) -> Page[R]:
+        # Earlier pages (and retries of them) go first: the caller consumes pages in order.
+        async with self.limiter.slot(page_no):
+            self.requests_sent += 1
+            try:
+                # httpx's time-outs bound each phase; this bounds the whole exchange, so a
+                # server trickling bytes cannot hold a slot forever.
+                with anyio.fail_after(self.total_timeout):
+                    response = await self.http.get(op.path, params=query)
+            except (httpx.TimeoutException, TimeoutError):
+                raise UpstreamUnavailable(f"{op.name}: data.go.kr timed out") from None
+            except httpx.RequestError as exc:  # transport errors, and bodies httpx cannot decode
+                raise UpstreamUnavailable(
+                    f"{op.name}: connection to data.go.kr failed ({type(exc).__name__})"
+                ) from None
+        status = response.status_code
+        try:
+            page = decode_page(response.content, codec_for(op.record), op.api)
+        except UpstreamError as exc:
+            # A gateway error body explains a 4xx/5xx better than its status does: a 429 that
+            # says 22 is the daily quota (stop), not a per-second limit (retry).
+            if exc.upstream_code is None and status == 429:
+                raise RateLimited(f"{op.name}: data.go.kr answered HTTP 429") from None
+            if exc.upstream_code is None and status >= 500:
+                raise UpstreamUnavailable(f"{op.name}: data.go.kr answered HTTP {status}") from None
+            raise
+        if status == 429:
+            raise RateLimited(f"{op.name}: data.go.kr answered HTTP 429")
+        if status >= 400:
+            raise UpstreamUnavailable(f"{op.name}: data.go.kr answered HTTP {status}")
+        self.retry.earn()
+        return page
+
+    # Scans live in scan.py; these bind them to this client.
+    def scan(
+        self,
+        op: Operation[R],
+        params: Mapping[str, str],
+        *,
+        page_size: int = 100,
+        max_pages: int | None = None,
+        first_page: int = 1,
+    ) -> AbstractAsyncContextManager[AsyncIterator[Page[R] | PageFailure]]:
+        """``async with client.scan(op, params) as pages: async for page in pages: ...``
+
+        The fan-out runs in a task group the caller's ``async with`` owns, so cancelling or
+        leaving the block stops every request of the scan where it is.
+        """
+        return scan_pages(self, op, params, page_size=page_size, max_pages=max_pages, first_page=first_page)
+
+    async def collect(self, op: Operation[R], params: Mapping[str, str | None], **options: Any) -> Listing[R]:
+        """Every page of every date window of ``op``, as a ``Listing`` (``scan.collect_listing``)."""
+        return await collect_listing(self, op, params, **options)
+
+
+CLIENT: ResourceKey[Client] = ResourceKey("naramarket.datago.client")
+"""The process's data.go.kr client, as the kernel holds it: ``ctx.resources[CLIENT]``."""
+
+
+def client_factory(
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    instrument: Callable[[httpx.AsyncClient], None] | None = None,
+) -> ResourceFactory:
+    """The kernel resource factory for ``CLIENT``: opens the pooled client for the kernel's lifespan.
+
+    ``transport`` replaces the network (the sandbox, tests); ``instrument`` lets the composition
+    root add tracing to the httpx client without this library knowing how.
+    """
+
+    @asynccontextmanager
+    async def open_client(settings: Settings, observer: Observer) -> AsyncIterator[Client]:
+        async with make_http_client(settings, transport=transport) as http:
+            if instrument is not None:
+                instrument(http)
+            yield Client(
+                http,
+                service_key=settings.service_key,
+                max_concurrency=settings.max_concurrency,
+                rate_limit=settings.rate_limit,
+                total_timeout=settings.timeout * 2,
+                observer=observer,
+            )
+
+    return open_client
+
+
+async def collect(
+    ctx: Context,
+    op: Operation[R],
+    params: Mapping[str, str | None],
+    *,
+    window: tuple[dt.date | None, dt.date | None] | None = None,
+    page_size: int = 100,
+    max_pages: int | None = None,
+    first_page: int = 1,
+) -> Listing[R]:
+    """A tool's scan of ``op``: the call's client, progress and streamed items come from ``ctx``.
+
+    ``params`` are wire names (``{"prdctClsfcNoNm": p.category}``); ``None`` values are left out.
+    """
+    return await collect_listing(
+        ctx.resources[CLIENT],
+        op,
+        params,
+        window=window,
+        page_size=page_size,
+        max_pages=max_pages,
+        first_page=first_page,
+        on_items=ctx.items,
+        on_progress=ctx.progress,
+    )

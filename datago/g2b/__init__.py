@@ -1,0 +1,39 @@
+"""What only 조달청 (Public Procurement Service, data.go.kr provider 1230000) APIs share.
+
+Every 나라장터 (G2B/KONEPS) service answers provider errors with HTTP 200 under
+``nkoneps.com.response.ResponseError`` and adds three result codes to the portal's common ones:
+06 (date format), 07 (range too wide — the scan halves the window and tries again) and 08
+(missing value). Declare a G2B operation with ``G2bOperation`` and both are understood.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeVar
+
+from .. import errors, operation, records
+from ..records import KST
+
+__all__ = ["G2B", "KST", "NKONEPS_ERROR", "G2bOperation"]
+
+R = TypeVar("R", bound=records.Record)
+
+NKONEPS_ERROR = "nkoneps.com.response.ResponseError"
+
+G2B = operation.Api(
+    "조달청 1230000",
+    error_envelopes=(NKONEPS_ERROR,),
+    codes={
+        **errors.COMMON_CODES,
+        "06": errors.InvalidParameter,  # date format
+        "07": errors.RangeTooWide,  # range too wide
+        "08": errors.InvalidParameter,  # required value missing
+    },
+)
+
+
+@dataclass(frozen=True, slots=True)
+class G2bOperation(operation.Operation[R]):
+    """An operation of a 조달청 (나라장터) service: its errors and codes are G2B's."""
+
+    api: operation.Api = G2B

@@ -1,0 +1,215 @@
+"""The concrete observer: a tool call or an upstream request becomes a span, metrics and a log line.
+
+Dispatch and the upstream clients call these context managers through the kernel's ``Observer``
+protocol; neither knows about exporters, registries or renderers. Spans come from the global
+tracer (``configure_tracing``); with tracing off they are the API's no-op spans.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import structlog
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from naramarket.kernel import NaramarketError, UpstreamError
+
+from .metrics import Metrics
+
+__all__ = ["Instruments", "ToolCall", "UpstreamRequest", "instruments"]
+
+TRACER_NAME = "naramarket"
+log = logging.getLogger("naramarket.dispatch")
+upstream_log = logging.getLogger("naramarket.upstream")
+UNKNOWN_TOOL = "unknown"  # metric label for names that are not registered (unbounded otherwise)
+T = TypeVar("T")
+
+
+class ToolCall:
+    """The outcome of one tool call, filled in by dispatch."""
+
+    __slots__ = ("count", "outcome", "span")
+
+    def __init__(self, span: trace.Span) -> None:
+        self.span = span
+        self.outcome = "ok"
+        self.count: int | None = None
+
+    def done(self, result: T) -> T:
+        """Record the result's size and completeness on the span; returns ``result``."""
+        items = getattr(result, "items", None)
+        complete = getattr(result, "complete", None)
+        if isinstance(items, list):
+            self.count = len(items)
+            self.span.set_attribute("naramarket.result.count", self.count)
+        if isinstance(complete, bool):
+            self.span.set_attribute("naramarket.result.complete", complete)
+            if not complete:
+                self.outcome = "partial"
+        error = getattr(result, "error", None)
+        if isinstance(error, dict) and error.get("code"):
+            self.span.set_attribute("naramarket.error.code", str(error["code"]))
+        return result
+
+
+class UpstreamRequest:
+    """The outcome of one upstream request, filled in by the fetch engine."""
+
+    __slots__ = ("result_code",)
+
+    def __init__(self) -> None:
+        self.result_code = "00"
+
+    def done(self, page: T) -> T:
+        """Take the decoded page's result code (``03``: no data); returns ``page``."""
+        code = getattr(page, "result_code", None)
+        if isinstance(code, str) and code:
+            self.result_code = code
+        return page
+
+
+def _result_code(exc: BaseException) -> str:
+    """A failed request's result-code label: the upstream's or the error's code; else ``internal_error``."""
+    if isinstance(exc, UpstreamError):
+        return exc.upstream_code or exc.code
+    return "internal_error"
+
+
+class Instruments:
+    """The kernel's ``Observer``: spans (global tracer), Prometheus samples (``metrics``), log lines."""
+
+    def __init__(self, metrics: Metrics | None = None) -> None:
+        self.tracer = trace.get_tracer(TRACER_NAME)  # follows the global provider, even one set later
+        self.metrics = metrics or Metrics()
+
+    @contextmanager
+    def tool_call(self, tool: str | None, plugin: str | None, subject: str | None) -> Iterator[ToolCall]:
+        """Around one tool call (``tool`` None: not registered): span, counters, a log line."""
+        label = tool or UNKNOWN_TOOL
+        attributes: dict[str, Any] = {
+            "gen_ai.operation.name": "execute_tool",
+            "gen_ai.tool.name": label,
+            "naramarket.tool": label,
+        }
+        if plugin:
+            attributes["naramarket.plugin"] = plugin
+        if subject:
+            attributes["enduser.id"] = subject
+        started = time.perf_counter()
+        with (
+            structlog.contextvars.bound_contextvars(**({"principal": subject} if subject else {})),
+            self.tracer.start_as_current_span(
+                f"execute_tool {label}",
+                attributes=attributes,
+                record_exception=False,
+                set_status_on_exception=False,
+            ) as span,
+        ):
+            call = ToolCall(span)
+            level = logging.INFO
+            try:
+                yield call
+            except Exception as exc:
+                code = exc.code if isinstance(exc, NaramarketError) else "internal_error"
+                status = exc.status if isinstance(exc, NaramarketError) else 500
+                call.outcome = code
+                span.set_attribute("naramarket.error.code", code)
+                span.set_attribute("error.type", code)
+                span.set_status(Status(StatusCode.ERROR, code))
+                level = logging.WARNING if status >= 500 else logging.INFO
+                raise
+            except BaseException:  # cancelled: the caller went away
+                call.outcome = "cancelled"
+                raise
+            finally:
+                elapsed = time.perf_counter() - started
+                self.metrics.tool_calls.labels(label, call.outcome).inc()
+                self.metrics.tool_duration.labels(label).observe(elapsed)
+                log.log(
+                    level,
+                    "tool call",
+                    extra={
+                        "tool": label,
+                        "outcome": call.outcome,
+                        "count": call.count,
+                        "duration_ms": round(elapsed * 1000, 1),
+                    },
+                )
+
+    @contextmanager
+    def upstream_request(self, operation: str) -> Iterator[UpstreamRequest]:
+        """Around one upstream HTTP request: result-code counter, latency, in-flight gauge.
+
+        The code is ``00`` for a decoded page (or the page's own ``result_code``, e.g. ``03`` for
+        no data, when the engine hands it to ``UpstreamRequest.done``), the upstream's code for a
+        gateway or provider error, and the error code for HTTP failures and time-outs.
+        """
+        self.metrics.upstream_in_flight.inc()
+        started = time.perf_counter()
+        request = UpstreamRequest()
+        result_code = "00"
+        try:
+            yield request
+            result_code = request.result_code
+        except Exception as exc:
+            result_code = _result_code(exc)
+            raise
+        except BaseException:  # cancelled: the scan stopped before this page came back
+            result_code = "cancelled"
+            raise
+        finally:
+            self.metrics.upstream_in_flight.dec()
+            self.metrics.upstream_duration.labels(operation).observe(time.perf_counter() - started)
+            self.metrics.upstream_requests.labels(operation, result_code).inc()
+
+    @contextmanager
+    def retrying(self, operation: str, page_no: int, attempt: int, cause: Exception) -> Iterator[None]:
+        """Around the back-off before retry ``attempt``: a span, a counter and a log line."""
+        code = _result_code(cause)
+        self.metrics.upstream_retries.labels(operation, code).inc()
+        upstream_log.info(
+            "upstream retry",
+            extra={"operation": operation, "page": page_no, "attempt": attempt, "result_code": code},
+        )
+        attributes: dict[str, str | int] = {
+            "naramarket.upstream.operation": operation,
+            "naramarket.upstream.page": page_no,
+            "naramarket.retry.attempt": attempt,
+            "naramarket.retry.cause": code,
+        }
+        with self.tracer.start_as_current_span(
+            "upstream retry", kind=SpanKind.INTERNAL, attributes=attributes
+        ):
+            yield
+
+    @contextmanager
+    def window(self, operation: str, window: tuple[Any, Any] | None) -> Iterator[None]:
+        """Around the pages of one date window (no span when the operation has no window)."""
+        if window is None:
+            yield
+            return
+        attributes = {
+            "naramarket.upstream.operation": operation,
+            "naramarket.window.start": str(window[0]),
+            "naramarket.window.end": str(window[1]),
+        }
+        with self.tracer.start_as_current_span("upstream window", attributes=attributes):
+            yield
+
+    def rate_limit_wait(self, seconds: float) -> None:
+        """Count a wait for the token bucket (``seconds`` > 0)."""
+        if seconds > 0:
+            self.metrics.rate_limit_waits.inc()
+            self.metrics.rate_limit_wait_seconds.inc(seconds)
+
+
+@functools.cache
+def instruments() -> Instruments:
+    """The process's instruments, on the process's registry (with CPU, memory and GC collectors)."""
+    return Instruments(Metrics(process=True))

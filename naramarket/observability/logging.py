@@ -1,0 +1,110 @@
+"""Structured logs: structlog over stdlib logging, one line per event on stderr, secrets redacted.
+
+stdout belongs to stdio MCP, so nothing here ever writes to it. Every record — structlog's, the
+stdlib's, uvicorn's and httpx's (which logs whole request URLs, ``ServiceKey`` included, at INFO) —
+passes the same processors, the last of which removes secrets (``naramarket.kernel.host``'s
+redaction, the one the traces use too) before anything is rendered.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable, MutableMapping
+from typing import IO, Any
+
+import structlog
+from opentelemetry import trace
+
+from naramarket.kernel.host import redact_field
+
+__all__ = ["configure_logging"]
+
+_HANDLER_MARK = "_naramarket_handler"
+
+
+def redact_event(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """structlog processor: mask secret fields and secrets inside any string value."""
+    for key, value in list(event.items()):
+        event[key] = redact_field(key, value)
+    return event
+
+
+def add_trace_context(
+    _logger: Any, _method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor: the current OpenTelemetry trace and span ids, when a span is recording."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event.setdefault("trace_id", format(context.trace_id, "032x"))
+        event.setdefault("span_id", format(context.span_id, "016x"))
+    return event
+
+
+def _shared_processors() -> list[Any]:
+    return [
+        structlog.contextvars.merge_contextvars,  # request_id, principal (bound per request/call)
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.stdlib.ExtraAdder(),
+        add_trace_context,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+
+
+def configure_logging(
+    level: str | int = "info",
+    fmt: str = "auto",
+    *,
+    stream: IO[str] | None = None,
+    quiet: Iterable[str] = ("httpx", "httpcore"),
+) -> logging.Handler:
+    """Route structlog, stdlib, uvicorn and httpx logs through one redacting handler on ``stream``.
+
+    ``fmt`` is ``json``, ``console`` or ``auto`` (console on a TTY, JSON lines otherwise). Loggers
+    in ``quiet`` (one line per upstream page) are held at WARNING unless ``level`` is DEBUG.
+    Calling it again replaces the handler it installed before; returns the handler.
+    """
+    stream = stream or sys.stderr
+    if fmt == "auto":
+        fmt = "console" if getattr(stream, "isatty", lambda: False)() else "json"
+    renderer: Any = (
+        structlog.dev.ConsoleRenderer(colors=False)
+        if fmt == "console"
+        else structlog.processors.JSONRenderer(ensure_ascii=False)
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=_shared_processors(),
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,  # before redaction: tracebacks can hold URLs
+            redact_event,
+            renderer,
+        ],
+    )
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(formatter)
+    setattr(handler, _HANDLER_MARK, True)
+    numeric = level if isinstance(level, int) else logging.getLevelName(str(level).upper())
+    if not isinstance(numeric, int):
+        raise ValueError(f"unknown log level {level!r}")
+
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, _HANDLER_MARK, False)]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(numeric)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        uvicorn_logger = logging.getLogger(name)
+        uvicorn_logger.handlers.clear()
+        uvicorn_logger.propagate = True
+    for name in quiet:
+        logging.getLogger(name).setLevel(numeric if numeric <= logging.DEBUG else logging.WARNING)
+
+    structlog.configure(
+        processors=[*_shared_processors(), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=False,
+    )
+    return handler

@@ -1,0 +1,141 @@
+"""Logs: JSON lines on stderr's stand-in, secrets masked, context and trace ids bound, stdlib routed."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+from urllib.parse import quote, quote_plus
+
+import pytest
+import structlog
+from opentelemetry import trace
+
+from naramarket.kernel.host import REDACTED, register_secret
+from naramarket.observability import configure_logging
+
+KEY = "logs+MARKER/77=="
+SPELLINGS = (KEY, quote(KEY, safe=""), quote(quote(KEY, safe=""), safe=""), quote_plus(KEY))
+
+
+@pytest.fixture
+def lines() -> Iterator[io.StringIO]:
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    buffer = io.StringIO()
+    configure_logging("info", "json", stream=buffer, quiet=())
+    yield buffer
+    root.handlers[:] = saved[0]
+    root.setLevel(saved[1])
+
+
+def records(buffer: io.StringIO) -> list[dict]:
+    return [json.loads(line) for line in buffer.getvalue().splitlines()]
+
+
+def test_a_registered_key_is_masked_in_every_spelling(lines):
+    register_secret(KEY)
+    for spelling in SPELLINGS:
+        logging.getLogger("naramarket.test").info("GET /x?a=1&k=%s&b=2", spelling)
+    assert [r["event"] for r in records(lines)] == [f"GET /x?a=1&k={REDACTED}&b=2"] * len(SPELLINGS)
+
+
+def test_secrets_in_text_are_masked_even_when_unregistered(lines):
+    logging.getLogger("naramarket.test").info(
+        "GET /x?ServiceKey=abc%2Bdef&pageNo=1 Authorization: Bearer eyJ.abc.def password=hunter2"
+    )
+    out = lines.getvalue()
+    assert "abc%2Bdef" not in out and "eyJ.abc.def" not in out and "hunter2" not in out
+    assert "pageNo=1" in out
+
+
+def test_httpx_request_lines_and_secret_fields_are_redacted(lines):
+    register_secret(KEY)
+    logging.getLogger("httpx").info(
+        'HTTP Request: GET https://apis.data.go.kr/x?ServiceKey=%s "200"', quote(KEY)
+    )
+    structlog.get_logger("naramarket.test").info(
+        "login", password="pw-123456", client_secret="s3cr3t", user="kim", note=f"key {KEY}"
+    )
+    out = lines.getvalue()
+    assert all(spelling not in out for spelling in SPELLINGS)
+    assert "pw-123456" not in out and "s3cr3t" not in out
+    login = next(r for r in records(lines) if r["event"] == "login")
+    assert login["password"] == REDACTED and login["user"] == "kim" and login["note"] == f"key {REDACTED}"
+
+
+def test_exception_tracebacks_are_redacted_too(lines):
+    register_secret(KEY)
+    try:
+        raise RuntimeError(f"failed on ?ServiceKey={KEY}")
+    except RuntimeError:
+        logging.getLogger("naramarket.test").exception("boom")
+    assert KEY not in lines.getvalue()
+    assert "RuntimeError" in records(lines)[-1]["exception"]
+
+
+def test_context_variables_are_bound_into_each_line(lines):
+    with structlog.contextvars.bound_contextvars(request_id="req-1", principal="alice"):
+        logging.getLogger("uvicorn.error").warning("from uvicorn")
+    (line,) = records(lines)
+    assert line["request_id"] == "req-1" and line["principal"] == "alice"
+    assert line["logger"] == "uvicorn.error" and line["level"] == "warning"
+
+
+def test_lines_inside_a_recording_span_name_its_trace(lines, spans):
+    logging.getLogger("naramarket.test").info("outside")
+    with trace.get_tracer("tests").start_as_current_span("call") as span:
+        logging.getLogger("naramarket.test").info("inside")
+    outside, inside = records(lines)
+    assert "trace_id" not in outside
+    context = span.get_span_context()
+    assert inside["trace_id"] == format(context.trace_id, "032x")
+    assert inside["span_id"] == format(context.span_id, "016x")
+
+
+def test_quiet_loggers_stay_at_warning_unless_debug():
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level, logging.getLogger("httpx").level
+    try:
+        configure_logging("info", "json", stream=io.StringIO())
+        assert logging.getLogger("httpx").getEffectiveLevel() == logging.WARNING
+        configure_logging("debug", "json", stream=io.StringIO())
+        assert logging.getLogger("httpx").getEffectiveLevel() == logging.DEBUG
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+        logging.getLogger("httpx").setLevel(saved[2])
+
+
+def test_configuring_again_replaces_the_handler_and_bad_levels_are_refused():
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    first, second = io.StringIO(), io.StringIO()
+    try:
+        configure_logging("info", "json", stream=first, quiet=())
+        configure_logging("info", "json", stream=second, quiet=())
+        logging.getLogger("naramarket.test").info("once")
+        with pytest.raises(ValueError, match="unknown log level"):
+            configure_logging("loud", "json", stream=io.StringIO())
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+    assert first.getvalue() == "" and len(second.getvalue().splitlines()) == 1
+
+
+def test_a_tty_gets_readable_lines_not_json():
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    stream = Tty()
+    try:
+        configure_logging("info", stream=stream, quiet=())
+        logging.getLogger("naramarket.test").info("hello")
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+    assert "hello" in stream.getvalue() and not stream.getvalue().startswith("{")
