@@ -8,21 +8,24 @@ responses, so a client never has to open a stream to learn its request was wrong
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
 import msgspec
+from anyio import CancelScope
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
 
 from naramarket.kernel import InternalError, NaramarketError
 from naramarket.kernel.host import CallEvents, Kernel, problem
 
 from .http import principal, problem_response, read_body
 
-__all__ = ["Event", "format_event", "routes"]
+__all__ = ["Event", "EventStream", "format_event", "routes"]
 
 KEEPALIVE_SECONDS = 15.0
 
@@ -43,6 +46,62 @@ def format_event(event: Event, event_id: int) -> bytes:
     return b"id: %d\nevent: %s\ndata: %s\n\n" % (event_id, event.event.encode(), data)
 
 
+class EventStream(Response):
+    """A ``text/event-stream`` response that owns the task producing its events.
+
+    The producer runs in a task group entered and exited by this response's own ``__call__`` (not
+    inside a body generator, which would suspend the group's cancel scope at each ``yield``).
+    When the client goes away — an ``http.disconnect``, or a write that fails — the group is
+    cancelled, which stops the tool's scan where it is.
+    """
+
+    media_type = "text/event-stream"
+
+    def __init__(self, produce: Callable[[MemoryObjectSendStream[Event]], Awaitable[None]]) -> None:
+        super().__init__(headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+        self.produce = produce
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        events, pending = anyio.create_memory_object_stream[Event](max_buffer_size=64)
+
+        async def produce() -> None:
+            async with events:
+                await self.produce(events)
+
+        async def watch_disconnect(group: CancelScope) -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            group.cancel()
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(produce)
+            tg.start_soon(watch_disconnect, tg.cancel_scope)
+            try:
+                await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+                await self._relay(pending, send)
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+            except OSError:  # ASGI 2.4: the client is gone; there is nobody left to tell
+                pass
+            tg.cancel_scope.cancel()
+
+    @staticmethod
+    async def _relay(pending: MemoryObjectReceiveStream[Event], send: Send) -> None:
+        event_id = 0
+        async with pending:
+            while True:
+                with anyio.move_on_after(KEEPALIVE_SECONDS) as idle:
+                    try:
+                        event = await pending.receive()
+                    except anyio.EndOfStream:
+                        return
+                if idle.cancelled_caught:
+                    chunk = b": keep-alive\n\n"
+                else:
+                    event_id += 1
+                    chunk = format_event(event, event_id)
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+
+
 def routes(kernel: Kernel) -> list[BaseRoute]:
     """The SSE route for every tool."""
 
@@ -53,44 +112,23 @@ def routes(kernel: Kernel) -> list[BaseRoute]:
         except NaramarketError as exc:
             return problem_response(exc, request)
 
-        send, receive = anyio.create_memory_object_stream[Event](max_buffer_size=64)
+        async def run(events: MemoryObjectSendStream[Event]) -> None:
+            async def on_progress(done: int, total: int | None, message: str | None) -> None:
+                await events.send(Event("progress", {"done": done, "total": total, "message": message}))
 
-        async def on_progress(done: int, total: int | None, message: str | None) -> None:
-            await send.send(Event("progress", {"done": done, "total": total, "message": message}))
+            async def on_items(items: list[Any]) -> None:
+                for item in items:
+                    await events.send(Event("item", item))
 
-        async def on_items(items: list[Any]) -> None:
-            for item in items:
-                await send.send(Event("item", item))
+            try:
+                result = await prepared.run(CallEvents(progress=on_progress, items=on_items))
+                await events.send(Event("result", result))
+            except NaramarketError as exc:
+                await events.send(Event("error", problem(exc, instance=request.url.path)))
+            except Exception:  # the stream must end with an event, whatever happened
+                error = InternalError(f"{name} failed unexpectedly")
+                await events.send(Event("error", problem(error, instance=request.url.path)))
 
-        async def run() -> None:
-            async with send:
-                try:
-                    result = await prepared.run(CallEvents(progress=on_progress, items=on_items))
-                    await send.send(Event("result", result))
-                except NaramarketError as exc:
-                    await send.send(Event("error", problem(exc, instance=request.url.path)))
-                except Exception:  # the stream must end with an event, whatever happened
-                    error = InternalError(f"{name} failed unexpectedly")
-                    await send.send(Event("error", problem(error, instance=request.url.path)))
-
-        async def body() -> AsyncIterator[bytes]:
-            event_id = 0
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(run)
-                async with receive:
-                    while True:
-                        with anyio.move_on_after(KEEPALIVE_SECONDS) as scope:
-                            try:
-                                event = await receive.receive()
-                            except anyio.EndOfStream:
-                                break
-                        if scope.cancelled_caught:
-                            yield b": keep-alive\n\n"
-                            continue
-                        event_id += 1
-                        yield format_event(event, event_id)
-
-        headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-        return StreamingResponse(body(), media_type="text/event-stream", headers=headers)
+        return EventStream(run)
 
     return [Route("/api/v1/tools/{name}/stream", stream, methods=["POST"])]

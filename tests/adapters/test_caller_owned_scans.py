@@ -152,14 +152,6 @@ async def test_a_client_disconnecting_mid_stream_stops_the_scan(slow, caplog, st
     assert_nothing_went_wrong(caplog, served)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="adapters/sse.py: body() yields from inside its task group (PEP 789), so a write that "
-    "fails on a closed connection (ASGI 2.4) leaves the generator suspended inside the group's cancel "
-    "scope: the request's task fails ('Attempted to exit a cancel scope that isn't the current task's "
-    "current cancel scope') and the generator, finalised later, logs 'Attempted to exit cancel scope "
-    "in a different task than it was entered in'",
-)
 def test_a_client_disconnecting_stops_the_scan_when_writes_to_it_fail(caplog):
     """Under ASGI 2.4 a server's ``send()`` raises ``OSError`` once the client is gone (uvicorn's
     HTTP/1.1 speaks 2.3 and drops such writes). Its own event loop: a leaked cancel scope must not
