@@ -58,8 +58,11 @@ class EventStream(Response):
     media_type = "text/event-stream"
 
     def __init__(self, produce: Callable[[MemoryObjectSendStream[Event]], Awaitable[None]]) -> None:
-        super().__init__(headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+        # Not Response.__init__: it would fix the body as b"" and send "content-length: 0".
+        self.status_code = 200
+        self.background = None
         self.produce = produce
+        self.init_headers({"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         events, pending = anyio.create_memory_object_stream[Event](max_buffer_size=64)

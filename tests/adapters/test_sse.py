@@ -32,6 +32,7 @@ async def test_stream_sends_progress_items_then_the_result(http):
     r, events = await stream(http, "/api/v1/tools/fake_list/stream", PARAMS)
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/event-stream")
+    assert "content-length" not in r.headers  # a stream: a length of 0 would end it at once
     assert r.headers["cache-control"] == "no-store"
     assert [i for i, _, _ in events] == list(range(1, len(events) + 1))  # ids count up from 1
     kinds = [k for _, k, _ in events]

@@ -31,7 +31,11 @@ CONFIG = sandbox.SandboxConfig(
 def kernel() -> Kernel:
     app = sandbox.create_app(CONFIG)
     settings = Settings.from_env(
-        {}, api_base="http://sandbox.test/1230000", service_key=sandbox.DEFAULT_SERVICE_KEY, rate_limit=0
+        {},
+        api_base="http://sandbox.test/1230000",
+        service_key=sandbox.DEFAULT_SERVICE_KEY,
+        rate_limit=0,
+        load_plugins=frozenset({"g2b_mall"}),
     )
     return make_kernel(settings, transport=httpx.ASGITransport(app=app))
 

@@ -101,6 +101,7 @@ def observed_app(**settings: Any) -> Any:
         "api_base": "http://gateway.test/1230000",
         "rate_limit": 0,
         "auth": "off",
+        "load_plugins": frozenset({"g2b_mall"}),  # installed third-party plugins stay out
     }
     kernel = make_kernel(Settings(**{**base, **settings}), transport=httpx.MockTransport(FakeGateway()))
     return create_app(kernel=kernel)

@@ -92,3 +92,17 @@ def test_repr_never_shows_the_key(key: str) -> None:
 
 def test_repr_says_when_no_key_is_set() -> None:
     assert "service_key=<unset>" in repr(Settings.from_env({}))
+
+
+@pytest.mark.parametrize("name", ["SANDBOX", "AUTH_ALLOW_OPEN", "AUTH_PASSWORD_GRANT"])
+@pytest.mark.parametrize(
+    ("value", "expected"), [("yes", True), ("on", True), ("1", True), ("no", False), ("0", False)]
+)
+def test_every_flag_reads_the_same_spellings(name: str, value: str, expected: bool) -> None:
+    settings = Settings.from_env({f"NARAMARKET_{name}": value})
+    assert getattr(settings, name.lower()) is expected
+
+
+def test_a_flag_that_is_not_a_flag_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="NARAMARKET_AUTH_ALLOW_OPEN"):
+        Settings.from_env({"NARAMARKET_AUTH_ALLOW_OPEN": "maybe"})
