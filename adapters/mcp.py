@@ -77,6 +77,27 @@ def _error_result(error: NaramarketError) -> types.CallToolResult:
     return types.CallToolResult(content=[types.TextContent(type="text", text=text)], is_error=True)
 
 
+SANDBOX_META = "naramarket/sandbox"  # _meta key every result carries when answers are fake data
+
+
+def _tool_result(tool: Tool[Any, Any], result: Any, *, sandbox: bool) -> types.CallToolResult:
+    """Full records in ``structuredContent``; for the model, a compact text the result renders itself.
+
+    A Result that offers ``summary_text(tool_name)`` (every ``Listing``) gives a few lines and a
+    table of key columns instead of the whole JSON again: an agent's context is the scarce thing.
+    """
+    structured = msgspec.to_builtins(result)
+    summary = getattr(result, "summary_text", None)
+    text = summary(tool.name) if callable(summary) else msgspec.json.encode(structured).decode()
+    if sandbox and not text.startswith("[SANDBOX"):
+        text = "[SANDBOX: fake data, not real procurement records] " + text
+    return types.CallToolResult(
+        content=[types.TextContent(type="text", text=text)],
+        structured_content=structured,
+        meta={SANDBOX_META: True} if sandbox else None,
+    )
+
+
 def create_server(kernel: Kernel) -> Server[Any]:
     """A low-level MCP server whose tools are the kernel's registry."""
     from naramarket import __version__
@@ -106,11 +127,7 @@ def create_server(kernel: Kernel) -> Server[Any]:
             result = await prepared.run(CallEvents(progress=on_progress))
         except NaramarketError as exc:
             return _error_result(exc)
-        structured = msgspec.to_builtins(result)
-        text = msgspec.json.encode(structured).decode()
-        return types.CallToolResult(
-            content=[types.TextContent(type="text", text=text)], structured_content=structured
-        )
+        return _tool_result(prepared.tool, result, sandbox=kernel.sandbox)
 
     def input_schema(name: str) -> dict[str, Any] | None:
         return json_schema(kernel.registry.get(name).params) if name in kernel.registry else None

@@ -1,7 +1,9 @@
 """SSE adapter: ``POST /api/v1/tools/{name}/stream`` as typed server-sent events.
 
 Events: ``progress`` ``{"done", "total", "message"}``; ``item`` (one record, as it arrives);
-``result`` (the tool's full Result, exactly what REST returns); ``error`` (a problem document).
+``result`` (the tool's Result as REST returns it, except that records already sent as ``item``
+events are left out: ``items`` is empty and ``items_streamed`` counts them); ``error`` (a problem
+document).
 Errors found before the call starts (unknown tool, invalid params) are plain problem+json
 responses, so a client never has to open a stream to learn its request was wrong.
 """
@@ -105,6 +107,17 @@ class EventStream(Response):
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
 
 
+def _without_streamed_items(result: Any, streamed: int) -> Any:
+    """The ``result`` event: the items already sent as ``item`` events are not sent twice."""
+    items = getattr(result, "items", None)
+    if not streamed or not isinstance(items, list) or len(items) != streamed:
+        return result
+    body = msgspec.to_builtins(result)
+    body["items"] = []
+    body["items_streamed"] = streamed
+    return body
+
+
 def routes(kernel: Kernel) -> list[BaseRoute]:
     """The SSE route for every tool."""
 
@@ -119,13 +132,17 @@ def routes(kernel: Kernel) -> list[BaseRoute]:
             async def on_progress(done: int, total: int | None, message: str | None) -> None:
                 await events.send(Event("progress", {"done": done, "total": total, "message": message}))
 
+            streamed = 0
+
             async def on_items(items: list[Any]) -> None:
+                nonlocal streamed
                 for item in items:
                     await events.send(Event("item", item))
+                streamed += len(items)
 
             try:
                 result = await prepared.run(CallEvents(progress=on_progress, items=on_items))
-                await events.send(Event("result", result))
+                await events.send(Event("result", _without_streamed_items(result, streamed)))
             except NaramarketError as exc:
                 await events.send(Event("error", problem(exc, instance=request.url.path)))
             except Exception:  # the stream must end with an event, whatever happened

@@ -29,7 +29,7 @@ from .errors import (
     UpstreamUnavailable,
 )
 from .limits import RetryPolicy
-from .listing import Listing, ResumePoint
+from .listing import DEFAULT_LIMIT, MAX_LIMIT, Listing, ListQuery, Order, Problem, Reason
 from .operation import DATA_GO_KR, DAY, MONTH, WEEK, YEAR, Api, Operation, RangeLimit, split_windows
 from .records import KST, Record, wire
 from .scan import PageFailure
@@ -38,7 +38,9 @@ __all__ = [
     "CLIENT",
     "DATA_GO_KR",
     "DAY",
+    "DEFAULT_LIMIT",
     "KST",
+    "MAX_LIMIT",
     "MONTH",
     "WEEK",
     "YEAR",
@@ -48,17 +50,20 @@ __all__ = [
     "InvalidParameter",
     "KeyExpired",
     "KeyNotRegistered",
+    "ListQuery",
     "Listing",
     "NotConfigured",
     "Operation",
+    "Order",
     "Page",
     "PageFailure",
+    "Problem",
     "QuotaExceeded",
     "RangeLimit",
     "RangeTooWide",
     "RateLimited",
+    "Reason",
     "Record",
-    "ResumePoint",
     "RetryPolicy",
     "ServiceNotFound",
     "UnregisteredIp",

@@ -8,24 +8,26 @@ date windows are in ``scan.py``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
 import anyio
 import httpx
+import msgspec
 
 from naramarket.kernel import Context, ResourceKey, Settings, UpstreamError, UpstreamUnavailable
 from naramarket.kernel.host import NullObserver, Observer, ResourceFactory, register_secret
 
+from .collect import collect_listing
 from .envelope import Page, decode_page
 from .errors import NotConfigured, RateLimited
 from .limits import PriorityLimiter, RetryPolicy, TokenBucket
-from .listing import Listing
+from .listing import Listing, ListQuery
 from .operation import Operation
 from .records import Record, codec_for
-from .scan import PageFailure, collect_listing, scan_pages
+from .scan import PageFailure, scan_pages
 
 __all__ = ["CLIENT", "Client", "client_factory", "collect", "make_http_client", "normalise_key"]
 
@@ -86,8 +88,10 @@ class Client:
         retry: RetryPolicy | None = None,
         total_timeout: float = 60.0,
         observer: Observer | None = None,
+        sandbox: bool = False,
     ) -> None:
         self.http = http
+        self.sandbox = sandbox  # answers come from the built-in fake gateway: results say so
         self.observer: Observer = observer or NullObserver()
         self.service_key = normalise_key(service_key) if service_key else None
         register_secret(service_key)
@@ -176,16 +180,25 @@ class Client:
         page_size: int = 100,
         max_pages: int | None = None,
         first_page: int = 1,
+        page_numbers: Sequence[int] | None = None,
     ) -> AbstractAsyncContextManager[AsyncIterator[Page[R] | PageFailure]]:
         """``async with client.scan(op, params) as pages: async for page in pages: ...``
 
         The fan-out runs in a task group the caller's ``async with`` owns, so cancelling or
         leaving the block stops every request of the scan where it is.
         """
-        return scan_pages(self, op, params, page_size=page_size, max_pages=max_pages, first_page=first_page)
+        return scan_pages(
+            self,
+            op,
+            params,
+            page_size=page_size,
+            max_pages=max_pages,
+            first_page=first_page,
+            page_numbers=page_numbers,
+        )
 
     async def collect(self, op: Operation[R], params: Mapping[str, str | None], **options: Any) -> Listing[R]:
-        """Every page of every date window of ``op``, as a ``Listing`` (``scan.collect_listing``)."""
+        """At most ``limit`` records of ``op`` as a ``Listing`` (``collect.collect_listing``)."""
         return await collect_listing(self, op, params, **options)
 
 
@@ -216,6 +229,7 @@ def client_factory(
                 rate_limit=settings.rate_limit,
                 total_timeout=settings.timeout * 2,
                 observer=observer,
+                sandbox=settings.sandbox,
             )
 
     return open_client
@@ -225,24 +239,33 @@ async def collect(
     ctx: Context,
     op: Operation[R],
     params: Mapping[str, str | None],
+    query: ListQuery,
     *,
     window: tuple[dt.date | None, dt.date | None] | None = None,
-    page_size: int = 100,
-    max_pages: int | None = None,
-    first_page: int = 1,
+    page_size: int | None = None,
 ) -> Listing[R]:
-    """A tool's scan of ``op``: the call's client, progress and streamed items come from ``ctx``.
+    """A list tool's answer: ``query``'s limit, order and cursor applied to ``op`` over ``window``.
 
     ``params`` are wire names (``{"prdctClsfcNoNm": p.category}``); ``None`` values are left out.
+    ``window`` defaults to the query's dates. The call's client, time budget, progress and streamed
+    items come from ``ctx``; the answer's ``next`` is ``query`` with the continuation cursor.
     """
+
+    def next_arguments(cursor: str) -> dict[str, Any]:
+        arguments: dict[str, Any] = msgspec.to_builtins(msgspec.structs.replace(query, cursor=cursor))
+        return {k: v for k, v in arguments.items() if v is not None}
+
     return await collect_listing(
         ctx.resources[CLIENT],
         op,
         params,
-        window=window,
-        page_size=page_size,
-        max_pages=max_pages,
-        first_page=first_page,
+        window=window if window is not None else (query.start_date, query.end_date),
+        limit=query.limit,
+        order=query.order,
+        cursor=query.cursor,
+        page_size=page_size or query.page_size or max(100, min(query.limit, 999)),
+        budget=ctx.settings.call_budget,
+        next_arguments=next_arguments,
         on_items=ctx.items,
         on_progress=ctx.progress,
     )

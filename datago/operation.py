@@ -62,14 +62,16 @@ class Operation(Generic[R]):
     record: type[R]
     range_limit: RangeLimit | None = None
     dedupe_on: tuple[str, ...] = ()  # record attributes that identify a row (pages can overlap)
+    order_by: str | None = None  # the record's date that date_params filter on: newest/oldest first
     date_params: tuple[str, str] | None = None  # (begin, end) request parameter names
     date_format: str = "%Y%m%d%H%M"  # YYYYMMDDHHMM unless the operation takes YYYYMMDD
     api: Api = DATA_GO_KR
 
     def __post_init__(self) -> None:
-        unknown = [name for name in self.dedupe_on if name not in self.record.__struct_fields__]
+        named = (*self.dedupe_on, *([self.order_by] if self.order_by else []))
+        unknown = [name for name in named if name not in self.record.__struct_fields__]
         if unknown:
-            raise ValueError(f"{self.name}: dedupe_on names {unknown}, which {self.record.__name__} lacks")
+            raise ValueError(f"{self.name}: {unknown} are not attributes of {self.record.__name__}")
 
     @property
     def path(self) -> str:
@@ -78,11 +80,15 @@ class Operation(Generic[R]):
 
     def format_range(self, start: dt.date, end: dt.date) -> dict[str, str]:
         """Request parameters for the inclusive date range [start, end]."""
+        return self.format_span(
+            dt.datetime.combine(start, dt.time(0, 0)), dt.datetime.combine(end, dt.time(23, 59))
+        )
+
+    def format_span(self, begin: dt.datetime, finish: dt.datetime) -> dict[str, str]:
+        """Request parameters for the inclusive span [begin, finish] (minute precision, KST)."""
         if self.date_params is None:
             return {}
         begin_name, end_name = self.date_params
-        begin = dt.datetime.combine(start, dt.time(0, 0))
-        finish = dt.datetime.combine(end, dt.time(23, 59))
         return {begin_name: begin.strftime(self.date_format), end_name: finish.strftime(self.date_format)}
 
 

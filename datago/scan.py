@@ -1,17 +1,15 @@
-"""Scans: every page of an operation, fetched concurrently and handed over in page order.
+"""Scans: pages of an operation, fetched concurrently and handed over in order.
 
 The fan-out runs in a task group owned by the caller's ``async with`` block and hands pages over a
 memory stream, so a time-out around a scan, a consumer that raises or a client that goes away
 stops the scan where it is — no cancel scope outlives its task, no request outlives the scan.
-``collect_listing`` builds a ``Listing`` from scans over date windows.
+``collect.py`` builds the list contract (``Listing``) on top of scans.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import math
-from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -20,8 +18,7 @@ import anyio
 from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from naramarket.kernel import InvalidParams, NaramarketError, UpstreamError
-from naramarket.kernel.host import problem
+from naramarket.kernel import NaramarketError, UpstreamError
 
 from .envelope import Page
 from .errors import (
@@ -29,18 +26,16 @@ from .errors import (
     KeyExpired,
     KeyNotRegistered,
     QuotaExceeded,
-    RangeTooWide,
     ServiceNotFound,
     UnregisteredIp,
 )
-from .listing import Listing, ResumePoint
-from .operation import Operation, split_windows
+from .operation import Operation
 from .records import Record
 
 if TYPE_CHECKING:
     from .client import Client
 
-__all__ = ["ItemsCallback", "PageFailure", "ProgressCallback", "collect_listing", "scan_pages"]
+__all__ = ["ItemsCallback", "PageFailure", "ProgressCallback", "scan_pages"]
 
 R = TypeVar("R", bound=Record)
 
@@ -89,17 +84,23 @@ async def scan_pages(
     page_size: int = 100,
     max_pages: int | None = None,
     first_page: int = 1,
+    page_numbers: Sequence[int] | None = None,
 ) -> AsyncIterator[AsyncIterator[Page[R] | PageFailure]]:
     """Page ``first_page``, then the remaining pages concurrently, handed over in page order.
 
-    At most ``4 × cap`` pages are fetched ahead of the consumer, so memory stays bounded however
-    large ``totalCount`` is. An error on the first page, or a stopping error (quota, key) on any
-    page, is raised from the iteration; other failed pages arrive as ``PageFailure``.
+    With ``page_numbers`` (the caller knows the page count), exactly those pages, fetched
+    concurrently and handed over in that order. At most ``4 × cap`` pages are fetched ahead of the
+    consumer, so memory stays bounded however large ``totalCount`` is. An error on the first page,
+    or a stopping error (quota, key) on any page, is raised from the iteration; other failed pages
+    arrive as ``PageFailure``.
     """
     send, receive = anyio.create_memory_object_stream[Page[R] | PageFailure | _Stop]()
     try:
         async with anyio.create_task_group() as tg:
-            tg.start_soon(_produce, client, op, params, page_size, max_pages, first_page, send)
+            if page_numbers is None:
+                tg.start_soon(_produce, client, op, params, page_size, max_pages, first_page, send)
+            else:
+                tg.start_soon(_produce_listed, client, op, params, page_size, list(page_numbers), send)
             try:
                 with receive:
                     yield _Pages(receive)
@@ -140,12 +141,24 @@ async def _produce(
         await _fan_out(client, op, params, page_size, range(first_page + 1, last + 1), send)
 
 
+async def _produce_listed(
+    client: Client,
+    op: Operation[R],
+    params: Mapping[str, str],
+    page_size: int,
+    page_numbers: list[int],
+    send: MemoryObjectSendStream[Page[R] | PageFailure | _Stop],
+) -> None:
+    async with send:
+        await _fan_out(client, op, params, page_size, page_numbers, send)
+
+
 async def _fan_out(
     client: Client,
     op: Operation[R],
     params: Mapping[str, str],
     page_size: int,
-    page_numbers: range,
+    page_numbers: Sequence[int],
     send: MemoryObjectSendStream[Page[R] | PageFailure | _Stop],
 ) -> None:
     ahead = anyio.Semaphore(max(2, 4 * client.limiter.total))
@@ -184,117 +197,3 @@ async def _hand_over(send: MemoryObjectSendStream[Any], outcome: Any) -> bool:
     except (anyio.BrokenResourceError, anyio.ClosedResourceError):
         return False
     return True
-
-
-async def collect_listing(
-    client: Client,
-    op: Operation[R],
-    params: Mapping[str, str | None],
-    *,
-    window: tuple[dt.date | None, dt.date | None] | None = None,
-    page_size: int = 100,
-    max_pages: int | None = None,
-    first_page: int = 1,
-    on_items: ItemsCallback | None = None,
-    on_progress: ProgressCallback | None = None,
-) -> Listing[R]:
-    """Every page of every date window of ``op``, as a ``Listing``.
-
-    Long ranges are split by the operation's range limit (calendar months for monthly limits);
-    a window the gateway still refuses as too wide is halved and retried. Records are
-    de-duplicated on ``op.dedupe_on``. ``max_pages`` bounds the pages fetched across all windows.
-    A stopping error (quota, key) after some data returns what was fetched, the error and a
-    resume point; before any data it is raised. ``None`` parameters are left out of the query.
-    """
-    base = {k: v for k, v in params.items() if v is not None}
-    queue: deque[tuple[dt.date, dt.date] | None] = deque([None])
-    if window is not None and any(w is not None for w in window):
-        start, end = window
-        if start is None or end is None:
-            raise InvalidParams("give both ends of the date range, or neither")
-        if end < start:
-            raise InvalidParams("the date range ends before it starts")
-        queue = deque(split_windows(start, end, op.range_limit))
-    items: list[R] = []
-    seen: set[tuple[Any, ...]] = set()
-    total = fetched = failed = 0
-    budget = max_pages
-    truncated = False
-    split = len(queue) > 1
-    while queue:
-        win = queue.popleft()
-        # A window span only when the scan has several windows: one would just repeat the tool span.
-        traced = win if split else None
-        query = dict(base)
-        if win is not None:
-            query.update(op.format_range(*win))
-        start_page = first_page
-        first_page = 1  # a resume page applies to the first window only
-        window_total: int | None = None
-        window_pages = 0
-        try:
-            with client.observer.window(op.name, traced):
-                async with client.scan(
-                    op, query, page_size=page_size, max_pages=budget, first_page=start_page
-                ) as pages:
-                    async for outcome in pages:
-                        window_pages += 1
-                        if isinstance(outcome, PageFailure):
-                            failed += 1
-                            continue
-                        if window_total is None:
-                            window_total = outcome.total_count
-                            total += window_total
-                        fetched += 1
-                        new = _dedupe(op, outcome.items, seen)
-                        items.extend(new)
-                        if on_items is not None and new:
-                            await on_items(new)
-                        if on_progress is not None:
-                            await on_progress(len(items), total, None)
-        except RangeTooWide:
-            if win is None or win[0] >= win[1] or window_pages:
-                raise
-            middle = win[0] + (win[1] - win[0]) // 2
-            queue.extendleft([(middle + dt.timedelta(days=1), win[1]), (win[0], middle)])
-            split = True
-            continue
-        except UpstreamError as exc:
-            if not items:
-                raise
-            return Listing(
-                items=items,
-                total_count=total,
-                complete=False,
-                pages_fetched=fetched,
-                pages_failed=failed,
-                error=problem(exc),
-                resume=ResumePoint(
-                    page_no=exc.page_no or start_page, window_start=win[0].isoformat() if win else None
-                ),
-            )
-        expected = math.ceil((window_total or 0) / page_size) - (start_page - 1)
-        if budget is not None:
-            budget -= window_pages
-            if window_pages < expected or (budget <= 0 and queue):
-                truncated = True
-                break
-    return Listing(
-        items=items,
-        total_count=total,
-        complete=failed == 0 and not truncated,
-        pages_fetched=fetched,
-        pages_failed=failed,
-    )
-
-
-def _dedupe(op: Operation[R], records: list[R], seen: set[tuple[Any, ...]]) -> list[R]:
-    if not op.dedupe_on:
-        return records
-    fresh = []
-    for record in records:
-        ident = tuple(getattr(record, k) for k in op.dedupe_on)
-        if ident not in seen:
-            seen.add(ident)
-            fresh.append(record)
-    return fresh

@@ -48,6 +48,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     load_plugins: frozenset[str] | None = None  # None = every installed plugin
     allowed_hosts: frozenset[str] = frozenset()  # extra Host names /mcp accepts (DNS rebinding)
     timeout: float = 30.0
+    call_budget: float = 25.0  # seconds one tool call may take: inside MCP clients' 60 s time-out
     log_level: str = "info"
     log_format: str = "auto"  # "json" | "console" | "auto" (console on a TTY, JSON lines otherwise)
     metrics_port: int | None = None  # serve /metrics on this port instead of the main app

@@ -1,4 +1,4 @@
-"""The ``naramarket`` command line: serve, tools, call, sandbox, plugins; and ``naramarket-mcp``.
+"""The ``naramarket`` command line: serve, tools, call, sandbox, plugins, mcp; and ``naramarket-mcp``.
 
 Output is JSON on stdout; messages and logs go to stderr; exit codes come from the error class
 (2 invalid input, 3 auth, 4 upstream refused, 5 upstream unavailable, 1 unexpected).
@@ -10,7 +10,9 @@ import argparse
 import json
 import os
 import sys
+import tomllib
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -135,6 +137,8 @@ def cmd_call(args: argparse.Namespace) -> int:
             print(json.dumps(problem(exc), ensure_ascii=False, indent=2), file=sys.stderr)
         return exc.exit_code
     _print_json(result)
+    if kernel.sandbox:
+        print("naramarket: SANDBOX — fake data, not real procurement records", file=sys.stderr)
     return 0
 
 
@@ -205,6 +209,16 @@ def build_parser() -> argparse.ArgumentParser:
     plugins.add_argument("--json", action="store_true")
     plugins.set_defaults(func=cmd_plugins)
 
+    mcp = sub.add_parser(
+        "mcp",
+        help="serve MCP over stdin/stdout (same as naramarket-mcp)",
+        description="Serve the tools over MCP on stdin/stdout (same as naramarket-mcp).",
+        epilog=_MCP_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_mcp_options(mcp)
+    mcp.set_defaults(func=cmd_mcp)
+
     from naramarket.cli_auth import add_parsers
 
     add_parsers(sub)
@@ -233,16 +247,132 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def mcp_stdio_main() -> None:
-    """Entry point of ``naramarket-mcp``: MCP over stdio (stdout carries only protocol messages)."""
+_MCP_EPILOG = """\
+stdout carries only MCP messages; logs and notes go to stderr. The server runs until the client
+closes stdin.
+
+environment:
+  NARAMARKET_SERVICE_KEY   data.go.kr service key (Decoding) for real data (or --service-key-file)
+  NARAMARKET_*             every other setting (README, "Settings"); flags here win over them
+
+example (Claude Code):
+  claude mcp add naramarket -- /abs/path/.venv/bin/naramarket-mcp --sandbox
+"""
+
+
+def add_mcp_options(parser: argparse.ArgumentParser) -> None:
+    """The options of ``naramarket-mcp`` (and ``naramarket mcp``)."""
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="answer from the built-in fake upstream (no key needed; NOT real procurement data)",
+    )
+    parser.add_argument(
+        "--service-key-file",
+        metavar="PATH",
+        help="read the data.go.kr service key from this file instead of NARAMARKET_SERVICE_KEY",
+    )
+    parser.add_argument(
+        "--config", metavar="PATH", help="a TOML file of settings (as NARAMARKET_CONFIG; environment wins)"
+    )
+    parser.add_argument(
+        "--load-plugins",
+        metavar="NAMES",
+        help="comma-separated plugins to load ('' = none; default: every installed plugin)",
+    )
+    parser.add_argument(
+        "--log-level",
+        choices=("debug", "info", "warning", "error", "critical"),
+        help="stderr log level (default: NARAMARKET_LOG_LEVEL or info)",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=("json", "console", "auto"),
+        help="stderr log format (default: auto = console on a terminal, JSON lines otherwise)",
+    )
+
+
+def build_mcp_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``naramarket-mcp`` (exposed for tests and docs)."""
+    parser = argparse.ArgumentParser(
+        prog="naramarket-mcp",
+        description="Serve naramarket's tools (나라장터 procurement data) over MCP on stdin/stdout.",
+        epilog=_MCP_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"naramarket-mcp {__version__}")
+    add_mcp_options(parser)
+    return parser
+
+
+def _mcp_settings(args: argparse.Namespace) -> Settings:
+    """Settings from the environment (and ``--config``), overridden by the flags; exit 2 if invalid."""
+    env = dict(os.environ)
+    if args.config is not None:
+        env["NARAMARKET_CONFIG"] = str(Path(args.config).expanduser())
+    overrides: dict[str, Any] = {
+        "sandbox": True if args.sandbox else None,
+        "log_level": args.log_level,
+        "log_format": args.log_format,
+    }
+    if args.load_plugins is not None:
+        overrides["load_plugins"] = [n.strip() for n in args.load_plugins.split(",") if n.strip()]
+    if args.service_key_file is not None:
+        try:
+            key = Path(args.service_key_file).expanduser().read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise _Usage(f"cannot read --service-key-file: {exc.strerror}: {args.service_key_file}") from None
+        if not key:
+            raise _Usage(f"--service-key-file {args.service_key_file} is empty")
+        overrides["service_key"] = key
+    try:
+        return Settings.from_env(env, **overrides)
+    except OSError as exc:
+        raise _Usage(f"cannot read the settings file: {exc.strerror}: {exc.filename}") from None
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise _Usage(str(exc)) from None
+
+
+class _Usage(Exception):
+    """A set-up mistake of the operator's: a message on stderr and exit 2."""
+
+
+def cmd_mcp(args: argparse.Namespace) -> int:
+    """MCP over stdio until the client closes stdin (stdout carries only protocol messages)."""
     from naramarket.adapters.mcp import run_stdio
     from naramarket.app import make_kernel
-    from naramarket.observability import configure_tracing
+    from naramarket.observability import configure_logging, configure_tracing
 
-    _configure_logging(server=True)
+    prog = "naramarket-mcp"
+    try:
+        settings = _mcp_settings(args)
+        configure_logging(settings.log_level, settings.log_format)
+    except (_Usage, ValueError) as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 2
     configure_tracing()
-    settings = Settings.from_env()
-    anyio.run(run_stdio, make_kernel(settings))
+    if settings.sandbox:
+        print(f"{prog}: SANDBOX mode — answers are fake data, not real procurement records", file=sys.stderr)
+    elif not settings.service_key:
+        print(
+            f"{prog}: NARAMARKET_SERVICE_KEY is not set: tool calls will fail (not_configured); "
+            "set it, pass --service-key-file, or use --sandbox for fake data",
+            file=sys.stderr,
+        )
+    if sys.stdin.isatty():
+        print(
+            f"{prog}: speaking MCP on stdin/stdout; start it from an MCP client (see --help)", file=sys.stderr
+        )
+    try:
+        anyio.run(run_stdio, make_kernel(settings))
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def mcp_stdio_main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``naramarket-mcp``: MCP over stdio (stdout carries only protocol messages)."""
+    return cmd_mcp(build_mcp_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -17,12 +17,18 @@ with the upstream's envelopes and error codes, serves control endpoints under ``
 (``GET stats``, ``POST reset``, ``GET|PUT config``), and marks every response with the header
 ``X-Naramarket-Sandbox: 1``. Records are invented; nothing here is real procurement data.
 
+Honest like the real gateway: a name search (품명, 기관명, 업체명, 공고명 …) for something the
+sandbox's vocabularies do not hold answers "no data" (code 03), parts of names match (``matching``),
+and no record or past event is dated after "now" (``timeline``).
+
 Deliberate deviations from the real gateway:
 
 - Without date params an operation returns its whole record set (the real one defaults some
   operations to "today"); a demo must not come back empty.
 - Past the last page the answer is code 00 with no items and the true totalCount.
 - All date-range params of an operation filter one timestamp per record.
+- Codes and numbers (기관코드, 물품분류번호 …) unknown to the vocabularies still find records made up
+  around them; names it has no vocabulary for (업종명, 영문품명 …) are carried as searched.
 - A missing key answers 30 like a wrong one (a live probe once saw 20 SERVICE_KEY_IS_NULL).
 - Malformed ``pageNo``/``numOfRows`` (or numOfRows > 9999) answer 07; the real cap is unknown.
 """

@@ -57,7 +57,8 @@ class SandboxConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     timeout_sleep: float = 30.0  # the "timeout" fault sleeps this long before answering
     quota: int | None = None  # calls per operation per key, then code 22
     max_tps: float | None = None  # calls per second per key, then code 23
-    # Records spread over [period_start, period_end] (YYYYMMDD). None: the year up to today (KST).
+    # Records spread over [period_start, period_end] (YYYYMMDD). None: the year up to today (KST);
+    # an end after today counts as today (no record is ever stamped ahead of the clock).
     period_start: str | None = None
     period_end: str | None = None
 
@@ -81,7 +82,7 @@ class SandboxConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
             raise ValueError("max_tps must be positive")
         start, end = resolve_period(self)
         if start > end:
-            raise ValueError("period_start is after period_end")
+            raise ValueError("period_start is after period_end (or after today)")
 
 
 class ConfigPatch(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
@@ -106,8 +107,13 @@ def apply_patch(config: SandboxConfig, patch: ConfigPatch) -> SandboxConfig:
 
 
 def resolve_period(config: SandboxConfig) -> tuple[dt.date, dt.date]:
-    """The inclusive date span records are spread over."""
-    end = _parse_day(config.period_end) if config.period_end else dt.datetime.now(_KST).date()
+    """The inclusive date span records are spread over; it never ends after today (KST).
+
+    A ``period_end`` in the future is clamped to today: records are never stamped ahead of the
+    clock, and the gateway further hides those of today stamped after the current minute.
+    """
+    today = dt.datetime.now(_KST).date()
+    end = min(_parse_day(config.period_end), today) if config.period_end else today
     start = _parse_day(config.period_start) if config.period_start else end - dt.timedelta(days=364)
     return start, end
 

@@ -11,9 +11,10 @@ import datetime as dt
 
 from .catalog import Limit
 
-__all__ = ["EPOCH", "Bounds", "day_number", "exceeds", "parse_bound"]
+__all__ = ["EPOCH", "KST", "Bounds", "day_number", "exceeds", "minute_now", "parse_bound"]
 
 EPOCH = dt.date(2000, 1, 1)
+KST = dt.timezone(dt.timedelta(hours=9))
 _EPOCH_ORD = EPOCH.toordinal()
 _DIGITS = {"datetime": 12, "date": 8, "month": 6, "year": 4}
 
@@ -23,6 +24,12 @@ Bounds = tuple[int, int]  # inclusive minute range
 def day_number(day: dt.date) -> int:
     """Days since ``EPOCH``."""
     return day.toordinal() - _EPOCH_ORD
+
+
+def minute_now() -> int:
+    """The current minute (KST) since ``EPOCH``."""
+    now = dt.datetime.now(KST)
+    return day_number(now.date()) * 1440 + now.hour * 60 + now.minute
 
 
 def parse_bound(value: str, fmt: str, *, end: bool) -> int | None:

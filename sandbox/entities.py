@@ -3,9 +3,28 @@
 from __future__ import annotations
 
 from .determinism import stable_hash
-from .vocab import DEPARTMENTS, SERVICES, STREETS, WORKS, Company, Institution, Item, person_name
+from .vocab import (
+    DEPARTMENTS,
+    GOODS,
+    SERVICES,
+    STREETS,
+    WORKS,
+    Company,
+    Institution,
+    Item,
+    normalize,
+    person_name,
+)
 
-__all__ = ["company_values", "institution_values", "item_values", "title"]
+__all__ = [
+    "TITLE_WORDS",
+    "company_values",
+    "institution_values",
+    "item_values",
+    "pool_for",
+    "pool_name",
+    "title",
+]
 
 _JURISDICTION = {"국가기관": "국가기관", "지방자치단체": "지자체", "교육기관": "교육기관"}
 
@@ -99,15 +118,56 @@ def item_values(fields: list[tuple[str, str, str]], item: Item) -> dict[str, str
     return fragment
 
 
-def title(pool: tuple[Item, ...], inst: Institution, item_name: str, year: str, h: int) -> str:
-    """A notice/contract title such as "2025년 강원대학교 노트북컴퓨터 구매"."""
-    short = inst.name.split()[-1]
-    variant = h % 4
+# The fixed words of each pool's title templates: a 공고명 search for one of them finds records.
+TITLE_WORDS: dict[str, tuple[str, ...]] = {
+    "goods": ("구매(제조)", "구매 설치", "[긴급]"),
+    "services": ("용역(재공고)", "위탁 용역", "년도"),
+    "works": ("(긴급)", "정비"),
+}
+
+
+def pool_for(op_name: str) -> tuple[Item, ...]:
+    """The 품명 pool an operation's records and titles draw on: services, works, else goods."""
+    if "Servc" in op_name:
+        return SERVICES
+    if "Cnstwk" in op_name:
+        return WORKS
+    return GOODS
+
+
+def pool_name(pool: tuple[Item, ...]) -> str:
+    """ "works", "services" or "goods": the key of ``pool`` in ``TITLE_WORDS``."""
+    return "works" if pool is WORKS else "services" if pool is SERVICES else "goods"
+
+
+def title(
+    pool: tuple[Item, ...], inst: Institution, item_name: str, year: str, h: int, term: str | None = None
+) -> str:
+    """A notice/contract title such as "2025년 강원대학교 노트북컴퓨터 구매".
+
+    With ``term`` (a 공고명 search), the first variant that contains it, naming the institution in
+    full if its short name lacks the term; ``matching`` only lets through terms some variant holds.
+    """
+    first = h % 4
+    if term is None:
+        return _variants(pool, inst.name.split()[-1], inst, item_name, year)[first]
+    wanted = normalize(term)
+    for label in (inst.name.split()[-1], inst.name):
+        variants = _variants(pool, label, inst, item_name, year)
+        for k in range(4):
+            if wanted in normalize(variants[(first + k) % 4]):
+                return variants[(first + k) % 4]
+    return _variants(pool, inst.name.split()[-1], inst, item_name, year)[first]
+
+
+def _variants(
+    pool: tuple[Item, ...], short: str, inst: Institution, item_name: str, year: str
+) -> tuple[str, ...]:
     if pool is WORKS:
         return (f"{short} {item_name}", f"{year}년 {inst.region.name} {item_name}",
-                f"{short} {item_name}(긴급)", f"{year}년 {short} {item_name} 정비")[variant]  # fmt: skip
+                f"{short} {item_name}(긴급)", f"{year}년 {short} {item_name} 정비")  # fmt: skip
     if pool is SERVICES:
         return (f"{year}년 {short} {item_name} 용역", f"{short} {item_name} 위탁 용역",
-                f"{year}년도 {item_name}", f"{short} {item_name} 용역(재공고)")[variant]  # fmt: skip
+                f"{year}년도 {item_name}", f"{short} {item_name} 용역(재공고)")  # fmt: skip
     return (f"{year}년 {short} {item_name} 구매", f"{item_name} 구매(제조)",
-            f"{short} {item_name} 구매 설치", f"[긴급] {item_name} 구매")[variant]  # fmt: skip
+            f"{short} {item_name} 구매 설치", f"[긴급] {item_name} 구매")  # fmt: skip

@@ -111,7 +111,9 @@ class Gateway:
             )
         )
         universe = self.state.universe(op, filters)
-        first, last = 0, universe.size  # record index range [first, last)
+        now = self.state.clock()
+        # Records stamped before the current minute (their seconds cannot run past "now").
+        first, last = 0, universe.index_at(now)  # record index range [first, last)
         for low, high in ranges:
             first = max(first, universe.index_at(low))
             last = min(last, universe.index_at(high + 1))
@@ -119,7 +121,7 @@ class Gateway:
         if total == 0:
             return no_data(page_no, num_rows, as_json=as_json)
         start = first + (page_no - 1) * num_rows
-        rows = universe.rows(start, min(last, start + num_rows)) if start < last else []
+        rows = universe.rows(start, min(last, start + num_rows), now) if start < last else []
         return success(rows, page_no, num_rows, total, as_json=as_json, items_shape=config.items_shape)
 
     async def _inject(

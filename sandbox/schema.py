@@ -31,18 +31,17 @@ from .fields import (
     date_stem,
 )
 from .timeline import format_minute
-from .vocab import (
-    COMPANIES,
-    GOODS,
-    INSTITUTIONS,
-    SERVICES,
-    WORKS,
-    Company,
-    Institution,
-    Item,
-)
+from .vocab import COMPANIES, INSTITUTIONS, Company, Institution, Item
 
-__all__ = ["AMOUNT_BUCKETS", "BASE_ROWS", "DATE_PROFILES", "IdSpec", "RecordSchema", "schema_for"]
+__all__ = [
+    "AMOUNT_BUCKETS",
+    "BASE_ROWS",
+    "DATE_PROFILES",
+    "IdSpec",
+    "RecordSchema",
+    "is_scheduled",
+    "schema_for",
+]
 
 BASE_ROWS = 64
 AMOUNT_BUCKETS = 1024
@@ -95,6 +94,22 @@ _DATE_RULES = (
     (("chg", "dlt"), "change"),
     (("inpt", "rcpt", "rgst", "ntce", "ntice", "iss", "open", "mkng"), "same_day"),
 )
+# Derived dates that may lie after "now", as on the real gateway: what a record schedules (bid
+# opening and deadlines, briefings, start and end of a contract, delivery or sanction period, a
+# planned order month, a due date). Every other date records something that already happened
+# (registration, change, deletion, input, receipt, bid, award, publication): while its moment is
+# still ahead of the request's "now" the field is empty, as the gateway leaves an event that has
+# not happened yet. 실개찰일시 (rlOpengDt) is an opening that happened, unlike 개찰일시.
+_SCHEDULED_RULES = frozenset({"deadline", "opening", "begin", "explain", "start", "finish"})
+_SCHEDULED_STEMS = frozenset({"orderym", "rprsntdedt"})
+_EVENT_STEMS = frozenset({"rlopeng"})
+
+
+def is_scheduled(stem: str) -> bool:
+    """True for a derived date (by ``date_stem``) that may lie in the future."""
+    if stem in _EVENT_STEMS:
+        return False
+    return stem in _SCHEDULED_STEMS or _rule(stem) in _SCHEDULED_RULES
 
 
 # Shapes for key fields whose catalog sample is empty (new-system numbers: R + yy + stage + seq).
@@ -130,21 +145,13 @@ class IdSpec(NamedTuple):
         return year + seq[4:] if self.year_prefix else seq
 
 
-def _category(op_name: str) -> tuple[Item, ...]:
-    if "Servc" in op_name:
-        return SERVICES
-    if "Cnstwk" in op_name:
-        return WORKS
-    return GOODS
-
-
 class RecordSchema:
     """Everything needed to build rows of one operation, derived once per (operation, seed)."""
 
     def __init__(self, op: Operation, seed: int) -> None:
         self.op = op
         self.seed = seed
-        self.items = _category(op.name)
+        self.items = entities.pool_for(op.name)
         self.template = dict.fromkeys((f.name for f in op.fields), "")
         self.inst_fields: dict[str, list[tuple[str, str]]] = {"a": [], "b": []}
         self.corp_fields: list[tuple[str, str, str]] = []
@@ -178,6 +185,13 @@ class RecordSchema:
         self._item_amount_cache: dict[tuple[str, int], dict[str, str]] = {}
         self._date_cache: dict[tuple[int, int], dict[str, str]] = {}
         self._offsets = [self._profile_offsets(p) for p in range(DATE_PROFILES)]
+        # Per profile: the event dates (name, minutes after the anchor day's 00:00) and the latest.
+        events = [(n, stem) for n, _, stem in self.derived_fields if not is_scheduled(stem)]
+        self._events = [
+            [(name, offsets[stem][0] * 1440 + offsets[stem][1]) for name, stem in events]
+            for offsets in self._offsets
+        ]
+        self.event_reach = [max((m for _, m in e), default=-(1 << 40)) for e in self._events]
 
     def _add(self, name: str, sample: str, kind: tuple[str, tuple[str, ...]]) -> None:
         what, detail = kind
@@ -311,6 +325,15 @@ class RecordSchema:
             self._date_cache[key] = cached
         return cached
 
+    def date_fragment_until(self, profile: int, day: int, now: int) -> dict[str, str]:
+        """``date_fragment`` with the event dates after minute ``now`` left empty (not happened yet)."""
+        fragment = dict(self.date_fragment(profile, day))
+        start = day * 1440
+        for name, offset in self._events[profile]:
+            if start + offset > now:
+                fragment[name] = ""
+        return fragment
+
     def _profile_offsets(self, profile: int) -> dict[str, tuple[int, int]]:
         h = stable_hash(self.seed, self.op.name, "profile", profile)
         deadline_day = 5 + h % 10
@@ -336,9 +359,9 @@ class RecordSchema:
         """Values of every 품명-related field for ``item``."""
         return entities.item_values(self.item_fields, item)
 
-    def title(self, inst: Institution, item_name: str, year: str, h: int) -> str:
-        """A notice/contract title such as "2025년 강원대학교 노트북컴퓨터 구매"."""
-        return entities.title(self.items, inst, item_name, year, h)
+    def title(self, inst: Institution, item_name: str, year: str, h: int, term: str | None = None) -> str:
+        """A notice/contract title such as "2025년 강원대학교 노트북컴퓨터 구매" (containing ``term``)."""
+        return entities.title(self.items, inst, item_name, year, h, term)
 
     # -- everything else ------------------------------------------------------------------------
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .catalog import Catalog, Operation, load_catalog
 from .config import SandboxConfig, resolve_period
+from .dates import minute_now
 from .faults import FaultPlan, Limiter
-from .records import Filters, Universe, universe_size
+from .matching import Filters, Overrides, resolve
+from .records import Universe, universe_size
 from .schema import schema_for
 from .stats import Stats
 from .timeline import Timeline
@@ -13,6 +17,7 @@ from .timeline import Timeline
 __all__ = ["SandboxState"]
 
 _MAX_UNIVERSES = 512
+_NOTHING = Overrides((), (), (), (), (), (), None, {})  # for a universe of size 0: never read
 
 
 class SandboxState:
@@ -28,6 +33,8 @@ class SandboxState:
         # Resolved once: a default period ending "today" must not move under a running client.
         self.period = resolve_period(config)
         self.timeline = Timeline(*self.period)
+        # The current minute (KST, since ``dates.EPOCH``): no record is served from after it.
+        self.clock: Callable[[], int] = minute_now
 
     def universe(self, op: Operation, filters: Filters) -> Universe:
         """The record universe of (op, filters) under the current config (cached)."""
@@ -39,7 +46,8 @@ class SandboxState:
             if len(self._universes) >= _MAX_UNIVERSES:
                 self._universes.pop(next(iter(self._universes)))
             schema = schema_for(op, config.seed)
-            universe = self._universes[key] = Universe(schema, self.timeline, filters, size)
+            overrides = resolve(op, filters, config.seed) or _NOTHING
+            universe = self._universes[key] = Universe(schema, self.timeline, filters, size, overrides)
         return universe
 
     def reset(self) -> None:

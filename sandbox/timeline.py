@@ -1,4 +1,20 @@
-"""Response-side time: where records fall in the period, and how the upstream prints dates."""
+"""Response-side time: where records fall in the period, and how the upstream prints dates.
+
+No record is stamped after "now" (KST), as on the real gateway:
+
+- The period never ends after today (``config.resolve_period`` clamps ``period_end``; the default
+  is the year up to today), and records spread over its weekdays, 09:00-18:00.
+- Of today, the gateway serves only the records stamped before the request's minute
+  (``SandboxState.clock``). They are a prefix of the timestamp order, so the same query gives the
+  same rows until the clock passes the next record, records are only ever added at the end, and a
+  split date range still adds up to the whole.
+- A record's other dates follow its timestamp: those that record an event (change, input,
+  receipt, award …) are empty while still ahead of "now"; scheduled ones (deadline, opening,
+  contract end …) may lie ahead, as they do upstream (``schema.is_scheduled``).
+
+The period is resolved once per app: a sandbox left running past midnight adds no records of
+the new day (restart it, or it simply looks like a quiet day).
+"""
 
 from __future__ import annotations
 

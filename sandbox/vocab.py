@@ -6,9 +6,12 @@ pairings are illustrative. Company names, business numbers and people are invent
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 from .determinism import stable_hash
+
+_SPACES = re.compile(r"\s+")
 
 
 class Region(NamedTuple):
@@ -123,6 +126,11 @@ _COMPANY_TRADES = (
     "솔루션", "상사", "가구", "산업", "기술", "디자인", "에너지",
 )  # fmt: skip
 _COMPANY_SIZES = ("중소기업", "중소기업", "중소기업", "소상공인", "중견기업", "대기업")
+
+
+def normalize(text: str) -> str:
+    """Text as searches compare it: case-folded, runs of whitespace (NBSP included) as one space."""
+    return _SPACES.sub(" ", text).strip().casefold()
 
 
 def person_name(index: int) -> str:

@@ -20,7 +20,7 @@ async def test_a_sandbox_kernel_talks_to_the_in_process_sandbox_only():
     assert kernel.settings.service_key == sandbox.DEFAULT_SERVICE_KEY
     async with kernel:
         assert kernel.resources[CLIENT].service_key == sandbox.DEFAULT_SERVICE_KEY
-        listing = await kernel.dispatcher.call("crawl_list", {"category": "데스크톱컴퓨터", "max_pages": 1})
+        listing = await kernel.dispatcher.call("crawl_list", {"category": "데스크톱컴퓨터", "limit": 100})
     assert listing.items and listing.items[0].category == "데스크톱컴퓨터"
 
 

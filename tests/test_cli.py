@@ -47,7 +47,7 @@ def test_tools_lists_the_plugin_tool(sandbox_env):
 
 
 def test_call_prints_the_result_as_json(sandbox_env):
-    out = run(sandbox_env, "call", "crawl_list", "category=데스크톱컴퓨터", "page_size=20", "max_pages=1")
+    out = run(sandbox_env, "call", "crawl_list", "category=데스크톱컴퓨터", "limit=20")
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     assert len(result["items"]) == 20
@@ -81,3 +81,53 @@ def test_plugin_allow_list_hides_the_tool(sandbox_env):
     tools, call = run_all(env, ("tools",), ("call", "crawl_list", "category=x"))
     assert "crawl_list" not in tools.stdout
     assert call.returncode == 2 and "tool_not_found" in call.stderr
+
+
+def run_mcp(env: dict[str, str], *args: str, timeout: float = 20) -> subprocess.CompletedProcess[str]:
+    """``naramarket-mcp ARGS`` with stdin closed: a server it started would end at once."""
+    return subprocess.run(
+        [str(BIN / "naramarket-mcp"), *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_mcp_help_and_version_print_and_exit_without_serving(sandbox_env):
+    from naramarket import __version__
+
+    help_, version = run_mcp(sandbox_env, "--help"), run_mcp(sandbox_env, "--version")
+    assert help_.returncode == 0, help_.stderr
+    assert help_.stdout.startswith("usage: naramarket-mcp")
+    for flag in (
+        "--sandbox",
+        "--service-key-file",
+        "--load-plugins",
+        "--log-level",
+        "NARAMARKET_SERVICE_KEY",
+    ):
+        assert flag in help_.stdout
+    assert help_.stderr == ""  # no server started: it would log to stderr
+    assert version.returncode == 0 and version.stdout.strip() == f"naramarket-mcp {__version__}"
+
+
+def test_mcp_unknown_or_bad_arguments_exit_2_with_a_message(sandbox_env, tmp_path):
+    unknown = run_mcp(sandbox_env, "--no-such-flag")
+    assert unknown.returncode == 2 and unknown.stdout == ""
+    assert "unrecognized arguments: --no-such-flag" in unknown.stderr
+    positional = run_mcp(sandbox_env, "serve")
+    assert positional.returncode == 2 and "unrecognized arguments: serve" in positional.stderr
+    missing = run_mcp(sandbox_env, "--service-key-file", str(tmp_path / "absent"))
+    assert missing.returncode == 2 and missing.stdout == ""
+    assert "--service-key-file" in missing.stderr and "absent" in missing.stderr
+    (tmp_path / "empty").write_text("\n")
+    empty = run_mcp(sandbox_env, "--service-key-file", str(tmp_path / "empty"))
+    assert empty.returncode == 2 and "empty" in empty.stderr
+
+
+def test_naramarket_mcp_subcommand_takes_the_same_options(sandbox_env):
+    out = run(sandbox_env, "mcp", "--help")
+    assert out.returncode == 0
+    assert out.stdout.startswith("usage: naramarket mcp") and "--service-key-file" in out.stdout

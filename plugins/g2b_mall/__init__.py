@@ -17,19 +17,22 @@ windows handle.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 import msgspec
 
-from naramarket.datago import YEAR, Listing, Record, collect, wire
+from naramarket.datago import YEAR, ListQuery, Listing, Record, collect, wire
 from naramarket.datago.g2b import KST, G2bOperation
-from naramarket.kernel import Context, DateRange, Register, hookimpl, tool
+from naramarket.kernel import Context, Register, hookimpl, tool
 
 __all__ = ["MAS_PRODUCTS", "CrawlList", "MallProduct", "crawl_list"]
 
 
 class MallProduct(Record):
     """One product of a 다수공급자계약 (MAS) contract in the 나라장터 shopping mall."""
+
+    # The columns a model sees in the compact MCP text (every field is in structuredContent).
+    summary_fields: ClassVar[tuple[str, ...]] = ("registered_at", "spec", "price", "maker", "company")
 
     product_id: Annotated[str, wire("prdctIdntNo", "물품식별번호 / product identification no.")] = ""
     category: Annotated[str, wire("prdctClsfcNoNm", "품명 / product category name")] = ""
@@ -73,12 +76,13 @@ MAS_PRODUCTS = G2bOperation(
     record=MallProduct,
     range_limit=YEAR,
     dedupe_on=("contract_no", "contract_seq", "product_id"),
+    order_by="registered_at",
     date_params=("rgstDtBgnDt", "rgstDtEndDt"),
 )
 
 
-class CrawlList(DateRange):
-    """Parameters of ``crawl_list`` (registration dates: both or neither)."""
+class CrawlList(ListQuery):
+    """Parameters of ``crawl_list``: a category, registration dates (both or neither), limit, order."""
 
     category: Annotated[
         str,
@@ -86,31 +90,21 @@ class CrawlList(DateRange):
             min_length=1, max_length=200, description="품명 / product category, e.g. 데스크톱컴퓨터"
         ),
     ]
-    page_size: Annotated[
-        int, msgspec.Meta(ge=1, le=999, description="페이지당 건수 / rows per upstream page (numOfRows)")
-    ] = 100
-    max_pages: (
-        Annotated[
-            int, msgspec.Meta(ge=1, description="최대 페이지 수 / stop after this many pages; omit for all")
-        ]
-        | None
-    ) = None
-    start_page: Annotated[
-        int,
-        msgspec.Meta(ge=1, description="시작 페이지 / first page to fetch (a stopped scan's resume.page_no)"),
-    ] = 1
 
 
 @tool(
     name="crawl_list",
     title=("쇼핑몰 품목 목록", "Shopping-mall products by category"),
     description=(
-        "나라장터 종합쇼핑몰의 다수공급자계약(MAS) 품목을 품명(예: 데스크톱컴퓨터)으로 조회합니다. "
-        "등록일 범위(생략하면 오늘까지 최근 1년), 페이지 크기, 최대 페이지 수를 지정할 수 있으며, "
-        "결과의 complete 값은 모든 페이지를 가져왔는지 알려 줍니다.",
-        "Lists products of 나라장터 shopping-mall multiple-award (MAS) contracts for a category "
-        "(품명, e.g. 데스크톱컴퓨터) registered within a date range (default: the last 12 months up "
-        "to today, KST). `complete` tells whether every page was fetched.",
+        "나라장터 종합쇼핑몰의 다수공급자계약(MAS) 품목을 품명으로 조회합니다. 특정 물품을 정부가 "
+        "어떤 규격·가격·업체로 사는지 볼 때 씁니다. 기본값: 오늘까지 최근 1년 등록분, 최신 등록순, "
+        "최대 50건. 더 있으면 complete가 false이고, 응답의 next를 그대로 인자로 넘겨 이어받습니다. "
+        '예: {"category": "데스크톱컴퓨터", "limit": 20}',
+        "Products the 나라장터 shopping mall sells under multiple-award (MAS) contracts, by category "
+        "(품명). Use it to see what specifications, prices and suppliers the government buys a kind "
+        "of product from. Defaults: registered in the last 12 months up to today (KST), newest first, "
+        "at most 50. When more exist `complete` is false: call again with the answer's `next` as the "
+        'arguments. Example: {"category": "데스크톱컴퓨터", "limit": 20}',
     ),
     scopes=("g2b:read",),
     read_only=True,
@@ -122,15 +116,7 @@ async def crawl_list(ctx: Context, p: CrawlList) -> Listing[MallProduct]:
     # Without dates the gateway answers only one day of registrations (its documented fallback),
     # which reads like "almost nothing in this category": ask for the last year instead.
     window = p.dates_or_last(DEFAULT_DAYS, today=dt.datetime.now(KST).date())
-    return await collect(
-        ctx,
-        MAS_PRODUCTS,
-        {"prdctClsfcNoNm": p.category},
-        window=window,
-        page_size=p.page_size,
-        max_pages=p.max_pages,
-        first_page=p.start_page,
-    )
+    return await collect(ctx, MAS_PRODUCTS, {"prdctClsfcNoNm": p.category}, p, window=window)
 
 
 @hookimpl

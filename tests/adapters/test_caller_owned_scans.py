@@ -35,7 +35,7 @@ pytestmark = [
 LATENCY = 0.05  # seconds per upstream page
 PAGE_SIZE = 10
 ROWS = 5_000  # 500 pages: at 10 in flight, 2.5 s to scan them all — far longer than any test waits
-SCAN = {"category": "데스크톱컴퓨터", "page_size": PAGE_SIZE}
+SCAN = {"category": "데스크톱컴퓨터", "page_size": PAGE_SIZE, "limit": 500}  # 50 pages: a long scan
 
 
 @dataclass
@@ -138,7 +138,7 @@ async def leave_mid_stream(served: Served, upstream: Upstream, stall: float) -> 
         # Leaving the block closed the response: the client is gone.
         await upstream.assert_stopped()
         await assert_no_task_outlives_the_call(before)
-        after = await http.post("/api/v1/tools/crawl_list", json={**SCAN, "max_pages": 1})
+        after = await http.post("/api/v1/tools/crawl_list", json={**SCAN, "limit": PAGE_SIZE})
     assert after.status_code == 200
     assert len(after.json()["items"]) == PAGE_SIZE
 
@@ -178,7 +178,7 @@ async def test_a_cancelled_mcp_call_stops_the_scan_and_the_server_answers_the_ne
         assert scope.cancelled_caught
         await upstream.assert_stopped()
         await assert_no_task_outlives_the_call(before)
-        result = await client.call_tool("crawl_list", {**SCAN, "max_pages": 1})
+        result = await client.call_tool("crawl_list", {**SCAN, "limit": PAGE_SIZE})
     assert result.is_error is not True
     assert result.structured_content is not None
     assert len(result.structured_content["items"]) == PAGE_SIZE

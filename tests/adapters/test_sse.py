@@ -39,7 +39,8 @@ async def test_stream_sends_progress_items_then_the_result(http):
     assert kinds[-1] == "result" and kinds.count("result") == 1
     items = [d for _, k, d in events if k == "item"]
     result = events[-1][2]
-    assert items == result["items"]  # every record as it arrived, then all of them again
+    # Every record as it arrived; the result does not send them all again.
+    assert result["items"] == [] and result["items_streamed"] == len(items)
     progress = [d for _, k, d in events if k == "progress"]
     assert [p["done"] for p in progress] == [20, 40, 60, 80, 95]
     assert progress[-1] == {"done": 95, "total": 95, "message": "95/95"}
@@ -50,7 +51,10 @@ async def test_stream_sends_progress_items_then_the_result(http):
 async def test_stream_and_rest_return_the_same_result(http):
     rest = (await http.post("/api/v1/tools/fake_list", json=PARAMS)).json()
     _, events = await stream(http, "/api/v1/tools/fake_list/stream", PARAMS)
-    assert events[-1] == (len(events), "result", rest)
+    streamed = [d for _, k, d in events if k == "item"]
+    result = dict(events[-1][2])
+    assert result.pop("items_streamed") == len(streamed)
+    assert {**result, "items": streamed} == rest  # items as events + the result = the REST answer
 
 
 async def test_refusals_come_before_the_stream_opens(http):

@@ -14,10 +14,12 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qs, quote
 
+import anyio
 import httpx
+import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -30,11 +32,12 @@ from naramarket.datago import (
     PageFailure,
     QuotaExceeded,
     RangeTooWide,
-    ResumePoint,
+    Record,
     RetryPolicy,
     UpstreamError,
     UpstreamUnavailable,
     normalise_key,
+    wire,
 )
 from naramarket.datago.g2b import G2bOperation as Operation
 from naramarket.kernel import InvalidParams, NaramarketError
@@ -56,13 +59,26 @@ from .fakes import (
 
 pytestmark = pytest.mark.anyio
 
+ALL = 100_000  # a limit above any total here: the library's own callers may ask for everything
+
+
+async def drain(client: Any, op: Any, listing: Any, **options: Any) -> list[str]:
+    """Follow ``next`` cursors to the end; the ids of every record they give."""
+    rest: list[str] = []
+    while listing.next is not None:
+        listing = await client.collect(op, {}, cursor=listing.next["cursor"], **options)
+        rest += ids(listing)
+    assert listing.complete
+    return rest
+
+
 TRANSIENT = ["http500", "http502", "http503", "http429", "gw23", "timeout", "connect"]
 ASYNC_PROPERTY = settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 
-def ids(listing: dict[str, Any]) -> list[str]:
+def ids(listing: Any) -> list[str]:
     """The row ids of a listing, in order."""
     return [row.row_id for row in listing.items]
 
@@ -148,15 +164,15 @@ async def test_paging_fetches_page_one_then_the_rest_and_keeps_every_record_once
 ) -> None:
     server = PagedServer(total=total, latency=lambda page, _: latencies[page % len(latencies)])
     async with engine(server, cap=4) as upstream:
-        listing = await upstream.collect(ROWS_WITHOUT_KEY, {}, page_size=page_size)
+        listing = await upstream.collect(ROWS_WITHOUT_KEY, {}, page_size=page_size, limit=ALL)
 
     pages = max(1, math.ceil(total / page_size))
     assert server.requests[0] == 1  # page 1 first: it tells how many pages there are
     assert sorted(server.requests) == list(range(1, pages + 1))  # each page once
     assert ids(listing) == server.expected_ids()  # upstream order, nothing lost or doubled
     assert listing.total_count == total
-    assert listing.complete is True
-    assert (listing.pages_fetched, listing.pages_failed) == (pages, 0)
+    assert listing.complete is True and listing.next is None
+    assert listing.pages_fetched == pages
 
 
 async def test_pages_are_yielded_in_page_order_even_when_later_pages_answer_first() -> None:
@@ -166,21 +182,22 @@ async def test_pages_are_yielded_in_page_order_even_when_later_pages_answer_firs
     assert order == list(range(1, 13))
 
 
-async def test_max_pages_stops_early_and_says_the_listing_is_incomplete() -> None:
+async def test_the_limit_stops_early_and_next_continues_exactly() -> None:
     server = PagedServer(total=100)
-    async with engine(server) as upstream:
-        listing = await upstream.collect(ROWS, {}, page_size=10, max_pages=3)
-    assert sorted(server.requests) == [1, 2, 3]
-    assert ids(listing) == server.expected_ids()[:30]
-    assert listing.complete is False
-    assert listing.total_count == 100
+    async with engine(server, cap=1) as upstream:
+        listing = await upstream.collect(ROWS, {}, page_size=10, limit=25)
+        assert ids(listing) == server.expected_ids()[:25]
+        assert (listing.complete, listing.reason, listing.total_count) == (False, "limit", 100)
+        assert sorted(set(server.requests)) == [1, 2, 3]  # the pages the limit needs, no more
+        rest = await drain(upstream, ROWS, listing, page_size=10, limit=25)
+    assert ids(listing) + rest == server.expected_ids()
 
 
-async def test_max_pages_covering_every_page_is_complete() -> None:
+async def test_a_limit_covering_everything_is_complete() -> None:
     server = PagedServer(total=25)
     async with engine(server) as upstream:
-        listing = await upstream.collect(ROWS, {}, page_size=10, max_pages=3)
-    assert listing.complete is True
+        listing = await upstream.collect(ROWS, {}, page_size=10, limit=25)
+    assert listing.complete is True and listing.reason is None and listing.next is None
     assert len(listing.items) == 25
 
 
@@ -188,7 +205,7 @@ async def test_max_pages_covering_every_page_is_complete() -> None:
 async def test_the_concurrency_cap_holds(cap: int) -> None:
     server = PagedServer(total=300, latency=lambda page, _: 0.003)
     async with engine(server, cap=cap) as upstream:
-        listing = await upstream.collect(ROWS, {}, page_size=10)
+        listing = await upstream.collect(ROWS, {}, page_size=10, limit=ALL)
     assert listing.complete is True
     assert server.max_in_flight == cap  # reached, never exceeded
 
@@ -211,11 +228,10 @@ async def test_transient_failures_are_retried_without_losing_or_duplicating_a_pa
     failures = {page: plan[page - 1] for page in range(1, pages + 1)}
     server = PagedServer(total=total, failures=failures, latency=lambda page, attempt: 0.0005 * (page % 3))
     async with engine(server, attempts=4) as upstream:
-        listing = await upstream.collect(ROWS_WITHOUT_KEY, {}, page_size=page_size)
+        listing = await upstream.collect(ROWS_WITHOUT_KEY, {}, page_size=page_size, limit=ALL)
 
     assert ids(listing) == server.expected_ids()
     assert listing.complete is True
-    assert listing.pages_failed == 0
     assert len(server.requests) == pages + sum(len(f) for f in failures.values())
 
 
@@ -236,23 +252,25 @@ async def test_refusals_are_not_retried(kind: str, error: type[UpstreamError]) -
     assert server.requests == [1]
 
 
-async def test_a_refused_later_page_is_reported_as_failed_not_retried() -> None:
+async def test_a_refused_later_page_stops_the_answer_there_never_past_a_gap() -> None:
     server = PagedServer(total=50, failures={3: ["provider07"] * 4})
     async with engine(server, attempts=4) as upstream:
-        listing = await upstream.collect(ROWS, {}, page_size=10)
-    assert server.requests.count(3) == 1
-    assert listing.pages_failed == 1
-    assert listing.complete is False
-    want = server.expected_ids()
-    assert ids(listing) == want[:20] + want[30:]
+        listing = await upstream.collect(ROWS, {}, page_size=10, limit=ALL)
+    assert server.requests.count(3) == 1  # a refusal is not retried
+    assert (listing.complete, listing.reason) == (False, "page_failed")
+    assert listing.error is not None and listing.error.code == "range_too_wide"
+    assert listing.missing is not None and "page 3" in listing.missing
+    assert ids(listing) == server.expected_ids()[:20]  # up to the gap, nothing after it
 
 
-async def test_a_page_that_keeps_failing_is_tried_attempts_times_then_reported() -> None:
-    server = PagedServer(total=30, failures={2: ["http503"] * 10})
+async def test_a_page_that_keeps_failing_is_tried_attempts_times_then_next_continues_from_it() -> None:
+    server = PagedServer(total=30, failures={2: ["http503"] * 3})
     async with engine(server, attempts=3) as upstream:
-        listing = await upstream.collect(ROWS, {}, page_size=10)
-    assert server.requests.count(2) == 3
-    assert (listing.complete, listing.pages_failed, listing.pages_fetched) == (False, 1, 2)
+        listing = await upstream.collect(ROWS, {}, page_size=10, limit=ALL)
+        assert server.requests.count(2) == 3
+        assert (listing.complete, listing.reason, listing.pages_fetched) == (False, "page_failed", 1)
+        rest = await drain(upstream, ROWS, listing, page_size=10, limit=ALL)  # page 2 answers now
+    assert ids(listing) + rest == server.expected_ids()
 
 
 async def test_a_first_page_that_keeps_failing_raises_upstream_unavailable() -> None:
@@ -294,16 +312,17 @@ async def test_a_stopping_error_on_the_first_page_is_raised() -> None:
             await upstream.collect(ROWS, {}, page_size=10)
 
 
-async def test_quota_exceeded_after_some_pages_returns_a_partial_listing() -> None:
-    server = PagedServer(total=50, failures={3: ["gw22"] * 4})
+async def test_quota_exceeded_after_some_pages_returns_a_partial_listing_that_next_continues() -> None:
+    server = PagedServer(total=50, failures={3: ["gw22"]})
     async with engine(server) as upstream:
-        listing = await upstream.collect(ROWS, {}, page_size=10)
-    assert ids(listing) == server.expected_ids()[:20]
-    assert listing.complete is False
-    assert listing.error["code"] == "quota_exceeded"
-    assert listing.error["upstream_code"] == "22"
-    assert listing.resume == ResumePoint(page_no=3, window_start=None)
-    assert server.requests.count(3) == 1
+        listing = await upstream.collect(ROWS, {}, page_size=10, limit=ALL)
+        assert ids(listing) == server.expected_ids()[:20]
+        assert (listing.complete, listing.reason) == (False, "upstream_stopped")
+        assert listing.error is not None
+        assert (listing.error.code, listing.error.upstream_code) == ("quota_exceeded", "22")
+        assert server.requests.count(3) == 1
+        rest = await drain(upstream, ROWS, listing, page_size=10, limit=ALL)  # the next day's quota
+    assert ids(listing) + rest == server.expected_ids()
 
 
 # -- date windows ---------------------------------------------------------------------------------
@@ -314,6 +333,24 @@ MONTHLY = Operation(
     record=Row,
     range_limit=MONTH,
     dedupe_on=("row_id",),
+    date_params=("inqryBgnDt", "inqryEndDt"),
+)
+
+
+class DayRow(Record):
+    """A row with the date it was registered on (what a keyed scan orders by)."""
+
+    row_id: Annotated[str, wire("rowId")] = ""
+    day: Annotated[dt.date | None, wire("rowDt")] = None
+
+
+DAILY_ROWS = Operation(
+    "ao/FakeService",
+    "getRowList",
+    record=DayRow,
+    range_limit=MONTH,
+    dedupe_on=("row_id",),
+    order_by="day",
     date_params=("inqryBgnDt", "inqryEndDt"),
 )
 
@@ -335,7 +372,10 @@ class DatedServer:
         if kind is not None:
             return failure(kind, request)
         days = [begin + dt.timedelta(days=n) for n in range((end - begin).days + 1)]
-        rows = [{"rowId": d.isoformat(), "rowNm": ""} for d in days[(page - 1) * size : page * size]]
+        rows = [
+            {"rowId": d.isoformat(), "rowNm": "", "rowDt": d.strftime("%Y%m%d")}
+            for d in days[(page - 1) * size : page * size]
+        ]
         return httpx.Response(200, content=success_json(rows, total=len(days), page_no=page))
 
 
@@ -347,7 +387,7 @@ async def test_a_long_range_is_fetched_one_calendar_month_at_a_time() -> None:
     server = DatedServer()
     start, end = dt.date(2025, 1, 15), dt.date(2025, 3, 10)
     async with engine(server) as upstream:
-        listing = await upstream.collect(MONTHLY, {}, window=(start, end), page_size=100)
+        listing = await upstream.collect(MONTHLY, {}, window=(start, end), page_size=100, limit=ALL)
     assert [(b, e) for b, e, _ in server.windows] == [
         (dt.date(2025, 1, 15), dt.date(2025, 1, 31)),
         (dt.date(2025, 2, 1), dt.date(2025, 2, 28)),
@@ -361,7 +401,7 @@ async def test_a_window_refused_with_07_is_halved_until_accepted() -> None:
     server = DatedServer(refuse=lambda begin, end, page: "provider07" if (end - begin).days >= 8 else None)
     start, end = dt.date(2025, 1, 1), dt.date(2025, 1, 31)
     async with engine(server) as upstream:
-        listing = await upstream.collect(MONTHLY, {}, window=(start, end), page_size=100)
+        listing = await upstream.collect(MONTHLY, {}, window=(start, end), page_size=100, limit=ALL)
     accepted = [(b, e) for b, e, _ in server.windows if (e - b).days < 8]
     assert accepted[0][0] == start and accepted[-1][1] == end
     assert all(nxt[0] == prev[1] + dt.timedelta(days=1) for prev, nxt in itertools.pairwise(accepted))
@@ -369,29 +409,93 @@ async def test_a_window_refused_with_07_is_halved_until_accepted() -> None:
     assert listing.complete is True
 
 
-async def test_max_pages_bounds_the_pages_of_all_windows_together() -> None:
+async def test_the_latest_records_cost_only_the_pages_that_hold_them() -> None:
     server = DatedServer()
     async with engine(server) as upstream:
         listing = await upstream.collect(
-            MONTHLY, {}, window=(dt.date(2025, 1, 1), dt.date(2025, 3, 31)), page_size=10, max_pages=4
+            DAILY_ROWS, {}, window=(dt.date(2025, 1, 1), dt.date(2025, 3, 31)), page_size=10, limit=10
         )
-    # January alone takes four pages of ten (31 days); February and March are never asked for.
-    assert [page for _, _, page in server.windows] == [1, 2, 3, 4]
-    assert ids(listing) == every_day(dt.date(2025, 1, 1), dt.date(2025, 1, 31))
-    assert listing.complete is False
+    assert ids(listing) == every_day(dt.date(2025, 3, 22), dt.date(2025, 3, 31))[::-1]  # newest first
+    # March only: page 1 tells the total and that the gateway sorts oldest first, then the last
+    # pages hold the newest days. January and February are never asked for.
+    assert {(b.month, e.month) for b, e, _ in server.windows} == {(3, 3)}
+    assert [page for _, _, page in server.windows] == [1, 4, 3]
+    assert (listing.complete, listing.reason) == (False, "limit")
 
 
-async def test_a_stopping_error_in_a_later_window_keeps_earlier_windows_and_says_where_to_resume() -> None:
-    server = DatedServer(refuse=lambda begin, end, page: "gw22" if begin.month == 2 else None)
+@pytest.mark.parametrize("order", ["newest", "oldest"])
+@pytest.mark.parametrize("limit", [1, 7, 31, 45])
+async def test_next_walks_every_window_in_order_without_gaps_or_repeats(order: str, limit: int) -> None:
+    start, end = dt.date(2024, 12, 20), dt.date(2025, 3, 5)
+    server = DatedServer()
+    got: list[str] = []
+    cursor = None
     async with engine(server) as upstream:
-        listing = await upstream.collect(
-            MONTHLY, {}, window=(dt.date(2025, 1, 1), dt.date(2025, 2, 28)), page_size=100
+        for _ in range(200):
+            listing = await upstream.collect(
+                DAILY_ROWS, {}, window=(start, end), page_size=10, limit=limit, order=order, cursor=cursor
+            )
+            got += ids(listing)
+            if listing.complete:
+                break
+            assert listing.next is not None and len(listing.items) == limit
+            cursor = listing.next["cursor"]
+    want = every_day(start, end)
+    assert got == (want[::-1] if order == "newest" else want)
+
+
+async def test_a_cursor_is_refused_for_another_query() -> None:
+    async with engine(DatedServer()) as upstream:
+        window = (dt.date(2025, 1, 1), dt.date(2025, 1, 31))
+        listing = await upstream.collect(DAILY_ROWS, {}, window=window, page_size=10, limit=5)
+        assert listing.next is not None
+        with pytest.raises(InvalidParams, match="another query"):
+            await upstream.collect(
+                DAILY_ROWS,
+                {},
+                window=(dt.date(2025, 2, 1), dt.date(2025, 2, 28)),
+                cursor=listing.next["cursor"],
+            )
+        with pytest.raises(InvalidParams, match="cursor"):
+            await upstream.collect(DAILY_ROWS, {}, window=window, cursor="not-a-cursor")
+
+
+async def test_a_stopping_error_in_a_later_window_keeps_earlier_windows_and_next_resumes_there() -> None:
+    refusing = True
+    server = DatedServer(refuse=lambda begin, end, page: "gw22" if refusing and begin.month == 2 else None)
+    window = (dt.date(2025, 1, 1), dt.date(2025, 2, 28))
+    async with engine(server) as upstream:
+        listing = await upstream.collect(DAILY_ROWS, {}, window=window, page_size=100, order="oldest")
+        assert ids(listing) == every_day(dt.date(2025, 1, 1), dt.date(2025, 1, 31))
+        assert (listing.complete, listing.reason) == (False, "upstream_stopped")
+        assert listing.error is not None and listing.error.code == "quota_exceeded"
+        assert_no_key(msgspec.to_builtins(listing.error))
+        refusing = False  # the next day
+        assert listing.next is not None
+        rest = await upstream.collect(
+            DAILY_ROWS, {}, window=window, page_size=100, order="oldest", cursor=listing.next["cursor"]
         )
-    assert ids(listing) == every_day(dt.date(2025, 1, 1), dt.date(2025, 1, 31))
-    assert listing.complete is False
-    assert listing.error["code"] == "quota_exceeded"
-    assert listing.resume == ResumePoint(page_no=1, window_start="2025-02-01")
-    assert_no_key(listing.error)
+    assert ids(listing) + ids(rest) == every_day(*window)
+    assert rest.complete
+
+
+async def test_a_time_budget_returns_what_arrived_and_next_continues() -> None:
+    slow = DatedServer()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if int(request.url.params["pageNo"]) > 1:
+            await anyio.sleep(0.05)
+        return await slow(request)
+
+    window = (dt.date(2025, 1, 1), dt.date(2025, 1, 31))
+    async with engine(handler, cap=1) as upstream:
+        listing = await upstream.collect(DAILY_ROWS, {}, window=window, page_size=5, limit=ALL, budget=0.12)
+        assert (listing.complete, listing.reason) == (False, "time_budget")
+        assert 0 < len(listing.items) < 31
+        rest = await upstream.collect(
+            DAILY_ROWS, {}, window=window, page_size=5, limit=ALL, cursor=listing.next["cursor"]
+        )
+    assert ids(listing) + ids(rest) == every_day(*window)[::-1]
 
 
 async def test_only_one_end_of_a_range_is_refused() -> None:
@@ -418,7 +522,7 @@ def shifting_server(total: int, page_size: int) -> Handler:
 @pytest.mark.parametrize(("op", "unique"), [(ROWS, True), (ROWS_WITHOUT_KEY, False)])
 async def test_records_are_deduplicated_by_the_operation_key(op: Operation, unique: bool) -> None:
     async with engine(shifting_server(30, 10)) as upstream:
-        listing = await upstream.collect(op, {}, page_size=10)
+        listing = await upstream.collect(op, {}, page_size=10, limit=ALL)
     got = ids(listing)
     assert (len(got) == len(set(got))) is unique
     assert set(got) == {wire_row(i)["rowId"] for i in range(28)}

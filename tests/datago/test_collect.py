@@ -9,8 +9,8 @@ import httpx
 import msgspec
 import pytest
 
-from naramarket.datago import CLIENT, Listing, QuotaExceeded, client_factory, collect
-from naramarket.kernel import Context, Params, Settings, hookimpl, tool
+from naramarket.datago import CLIENT, Listing, ListQuery, QuotaExceeded, client_factory, collect
+from naramarket.kernel import Context, Settings, hookimpl, tool
 from naramarket.kernel.host import CallEvents, Kernel, make_plugin_manager, problem
 
 from .fakes import DECODING_KEY, ROWS, PagedServer, Row, gateway_xml
@@ -18,7 +18,7 @@ from .fakes import DECODING_KEY, ROWS, PagedServer, Row, gateway_xml
 pytestmark = pytest.mark.anyio
 
 
-class Search(Params):
+class Search(ListQuery):
     category: Annotated[str, msgspec.Meta(min_length=1)]
     page_size: int = 100
 
@@ -26,7 +26,7 @@ class Search(Params):
 @tool(name="rows", title=("행", "Rows"), description=("행 목록.", "Lists rows."))
 async def rows(ctx: Context, p: Search) -> Listing[Row]:
     """List the fake operation through the call's client."""
-    return await collect(ctx, ROWS, {"rowNm": p.category, "unused": None}, page_size=p.page_size)
+    return await collect(ctx, ROWS, {"rowNm": p.category, "unused": None}, p, page_size=p.page_size)
 
 
 class RowsPlugin:

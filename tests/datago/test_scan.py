@@ -19,6 +19,8 @@ from .fakes import ROWS, PagedServer, engine
 
 pytestmark = pytest.mark.anyio
 
+ALL = 100_000  # more than any scan here holds: only the time-out, the error or the exit ends it
+
 
 def slow_server(total: int = 2000) -> PagedServer:
     return PagedServer(total=total, latency=lambda page, attempt: 0.002)
@@ -38,7 +40,7 @@ async def test_a_time_out_around_a_scan_with_a_slow_consumer_is_contained() -> N
 
     async with engine(server, cap=4) as client:
         with anyio.move_on_after(0.1) as scope:
-            await client.collect(ROWS, {}, page_size=10, on_items=slow_consumer)
+            await client.collect(ROWS, {}, page_size=10, limit=ALL, on_items=slow_consumer)
         assert scope.cancelled_caught  # the time-out ended the scan, and nothing else
         sent = len(server.requests)
         await settle()
@@ -62,7 +64,7 @@ async def test_a_raising_items_callback_reaches_the_caller_as_itself_and_cancels
 
     async with engine(server, cap=4) as client:
         with pytest.raises(Gone):
-            await client.collect(ROWS, {}, page_size=10, on_items=on_items)
+            await client.collect(ROWS, {}, page_size=10, limit=ALL, on_items=on_items)
         sent = len(server.requests)
         await settle()
         await anyio.sleep(0.01)  # would raise Cancelled if a scope had leaked into this task
@@ -90,7 +92,7 @@ async def test_a_cancelled_task_running_a_scan_leaks_no_task_and_no_scope() -> N
         async with anyio.create_task_group() as tg:
 
             async def scan_forever() -> None:
-                await client.collect(ROWS, {}, page_size=10)
+                await client.collect(ROWS, {}, page_size=10, limit=ALL)
 
             tg.start_soon(scan_forever)
             await anyio.sleep(0.05)
@@ -99,7 +101,7 @@ async def test_a_cancelled_task_running_a_scan_leaks_no_task_and_no_scope() -> N
         await settle()
         assert len(server.requests) == sent and server.in_flight == 0
         # The client still works for the next caller.
-        listing = await client.collect(ROWS, {}, page_size=500, max_pages=1)
+        listing = await client.collect(ROWS, {}, page_size=500, limit=500)
         assert len(listing.items) == 500
 
 

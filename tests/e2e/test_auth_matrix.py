@@ -34,7 +34,7 @@ ALL_SCOPES = frozenset(s for scopes in TOOLS.values() for s in scopes)
 ARGUMENTS: dict[str, dict[str, Any]] = {
     "read_echo": {"text": "x"},
     "admin_echo": {"text": "x"},
-    "crawl_list": {"category": "데스크톱컴퓨터", "page_size": 10, "max_pages": 1},
+    "crawl_list": {"category": "데스크톱컴퓨터", "limit": 10},
 }
 CASES = ["none", "wrong", "right"]
 ONLY_READ, ONLY_ADMIN = frozenset({READ}), frozenset({ADMIN})

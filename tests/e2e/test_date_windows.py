@@ -42,7 +42,9 @@ def kernel() -> Kernel:
 
 async def collect(start: dt.date, end: dt.date) -> list[tuple[str, str, str]]:
     async with kernel() as k:
-        listing = await k.resources[CLIENT].collect(MAS_PRODUCTS, QUERY, window=(start, end), page_size=100)
+        listing = await k.resources[CLIENT].collect(
+            MAS_PRODUCTS, QUERY, window=(start, end), page_size=100, limit=10_000, order="oldest"
+        )
     assert listing.complete is True
     return [(i.contract_no, i.contract_seq, i.product_id) for i in listing.items]
 
@@ -88,7 +90,9 @@ def test_each_window_of_a_multi_window_scan_gets_a_span():
             client = Client(
                 http, service_key=sandbox.DEFAULT_SERVICE_KEY, rate_limit=0, observer=Instruments(Metrics())
             )
-            await client.collect(MAS_PRODUCTS, QUERY, window=(start, end), page_size=100)
+            await client.collect(
+                MAS_PRODUCTS, QUERY, window=(start, end), page_size=100, limit=100_000, order="oldest"
+            )
 
     anyio.run(scan, START, END)
     windows = spans.named("upstream window")

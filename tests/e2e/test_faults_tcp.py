@@ -86,7 +86,7 @@ async def crawl(kernel: Kernel, **options: object) -> Listing[MallProduct]:
     async with kernel:
         client = kernel.resources[CLIENT]
         client.retry.base = client.retry.throttled_base = 0.005  # keep the test fast
-        return await client.collect(MAS_PRODUCTS, QUERY, page_size=25, **options)
+        return await client.collect(MAS_PRODUCTS, QUERY, page_size=25, **{"limit": 100_000, **options})
 
 
 def identities(listing: Listing[MallProduct]) -> list[tuple[str, str, str]]:
@@ -125,22 +125,21 @@ async def test_a_read_timeout_is_retried(upstream):
 
 
 @pytest.mark.anyio
-async def test_daily_quota_returns_the_partial_result_and_a_resume_point(upstream):
+async def test_daily_quota_returns_the_partial_result_and_next_continues_it(upstream):
     configure(upstream)
     clean = await crawl(kernel_for(upstream))
     configure(upstream, quota=5)
     partial = await crawl(kernel_for(upstream))
-    assert partial.complete is False
-    assert partial.error["code"] == "quota_exceeded"
+    assert (partial.complete, partial.reason) == (False, "upstream_stopped")
+    assert partial.error is not None and partial.error.code == "quota_exceeded"
     seen = stats(upstream)
     # 22 is never retried: no page was asked twice (pages already in flight also got 22).
     assert seen["total_requests"] <= ROWS // 25
     assert seen["result_codes"]["22"] == seen["total_requests"] - 5
-    resume = partial.resume
-    fetched = len(partial.items)
-    assert fetched == (resume.page_no - 1) * 25
+    assert len(partial.items) % 25 == 0  # whole pages, up to the first refused one
+    assert partial.next is not None
     configure(upstream)  # a new day
-    rest = await crawl(kernel_for(upstream), first_page=resume.page_no)
+    rest = await crawl(kernel_for(upstream), cursor=partial.next["cursor"])
     assert identities(partial) + identities(rest) == identities(clean)
 
 
@@ -168,9 +167,9 @@ async def test_encoding_key_is_sent_once_encoded_and_double_encoding_is_refused(
     configure(upstream)
     encoded = quote(sandbox.DEFAULT_SERVICE_KEY, safe="")  # the portal's "Encoding" key
     assert "%2B" in encoded
-    listing = await crawl(kernel_for(upstream, service_key=encoded), max_pages=1)
+    listing = await crawl(kernel_for(upstream, service_key=encoded), limit=25)
     assert len(listing.items) == 25
     with pytest.raises(KeyNotRegistered) as info:
-        await crawl(kernel_for(upstream, service_key=quote(encoded, safe="")), max_pages=1)
+        await crawl(kernel_for(upstream, service_key=quote(encoded, safe="")), limit=25)
     assert "Decoding" in info.value.detail
     assert encoded not in info.value.detail and sandbox.DEFAULT_SERVICE_KEY not in info.value.detail

@@ -476,9 +476,9 @@ def test_a_served_process_exports_one_trace_per_call_without_the_key(spans, coll
                 if time.monotonic() > deadline or proc.poll() is not None:
                     raise
                 time.sleep(0.1)
-        body = {"category": "데스크톱컴퓨터", "page_size": 10, "max_pages": 3}
+        body = {"category": "데스크톱컴퓨터", "page_size": 10, "limit": 30}
         rest = httpx.post(f"{base}{CALL}", json=body, headers={"traceparent": TRACEPARENT}, timeout=30)
-        mcp = anyio.run(call_over_mcp, f"{base}/mcp", {**body, "max_pages": 2})
+        mcp = anyio.run(call_over_mcp, f"{base}/mcp", {**body, "limit": 20})
     finally:
         proc.terminate()  # uvicorn shuts down; the provider flushes its spans as the process exits
         proc.wait(timeout=20)
@@ -516,7 +516,7 @@ async def test_stdio_mcp_traces_when_otel_env_is_set(spans, collector, sandbox_e
     params = StdioServerParameters(command=str(BIN / "naramarket-mcp"), env=otel_env(sandbox_env, collector))
     async with Client(params, mode="legacy") as client:
         result = await client.call_tool(
-            "crawl_list", {"category": "데스크톱컴퓨터", "page_size": 10, "max_pages": 2}
+            "crawl_list", {"category": "데스크톱컴퓨터", "page_size": 10, "limit": 20}
         )
     assert result.is_error is False
     for _ in range(100):  # the server flushes its spans as it exits

@@ -55,8 +55,7 @@ def test_inspector_lists_and_calls_over_http(live_server, tools, era):
         "crawl_list",
         "--tool-arg",
         "category=데스크톱컴퓨터",
-        "page_size=10",
-        "max_pages=1",
+        "limit=10",
     )
     result = called["result"]
     assert result["isError"] is False

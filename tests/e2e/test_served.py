@@ -25,7 +25,7 @@ from tests.conftest import BIN, FIRST_PARTY, LiveServer, start_server
 
 pytestmark = pytest.mark.anyio
 
-ARGS = {"category": "데스크톱컴퓨터", "page_size": 30, "max_pages": 2}
+ARGS = {"category": "데스크톱컴퓨터", "page_size": 30, "limit": 60}
 
 
 async def list_and_call(client: Client) -> dict:
@@ -61,7 +61,7 @@ async def test_stdio_lists_and_calls(sandbox_env):
 LATENCY = 0.1
 PAGE_SIZE = 10
 ROWS = 5_000
-SCAN = {"category": "데스크톱컴퓨터", "page_size": PAGE_SIZE}
+SCAN = {"category": "데스크톱컴퓨터", "page_size": PAGE_SIZE, "limit": 500}  # 50 pages: a long scan
 
 
 class SlowServer:
@@ -121,7 +121,7 @@ def test_a_client_disconnecting_mid_stream_stops_the_scan(slow):
         http.close()  # the connection, not only the response: the server sees the disconnect
         slow.assert_stopped()
     with httpx.Client(base_url=slow.live.url, timeout=10) as http:
-        after = http.post("/api/v1/tools/crawl_list", json={**SCAN, "max_pages": 1})
+        after = http.post("/api/v1/tools/crawl_list", json={**SCAN, "limit": PAGE_SIZE})
     assert len(after.json()["items"]) == PAGE_SIZE
 
 
@@ -132,6 +132,6 @@ async def test_a_cancelled_mcp_call_stops_the_scan(slow, mode):
             await client.call_tool("crawl_list", SCAN)
         assert scope.cancelled_caught
         await anyio.to_thread.run_sync(slow.assert_stopped)
-        result = await client.call_tool("crawl_list", {**SCAN, "max_pages": 1})
+        result = await client.call_tool("crawl_list", {**SCAN, "limit": PAGE_SIZE})
     assert result.structured_content is not None
     assert len(result.structured_content["items"]) == PAGE_SIZE

@@ -21,8 +21,8 @@ from tests.inprocess import Served, serve, sse_events
 
 pytestmark = pytest.mark.anyio
 
-DESKTOP = {"category": "데스크톱컴퓨터", "page_size": 50, "max_pages": 2}
-LAPTOP = {"category": "노트북컴퓨터", "page_size": 40, "max_pages": 3}
+DESKTOP = {"category": "데스크톱컴퓨터", "page_size": 50, "limit": 100}
+LAPTOP = {"category": "노트북컴퓨터", "page_size": 40, "limit": 120}
 
 
 @pytest.fixture
@@ -47,10 +47,14 @@ async def test_report_route_returns_products_of_the_category(http):
     r = await http.post("/api/v1/crawl/list", json={"category": "데스크톱컴퓨터"})
     assert r.status_code == 200
     body = r.json()
-    assert body["items"], "the sandbox has desktop computers"
+    assert len(body["items"]) == 50, "bounded by default; the sandbox has more desktop computers"
     assert all(item["category"] == "데스크톱컴퓨터" for item in body["items"])
-    assert body["complete"] is True
-    assert body["total_count"] == len(body["items"])
+    assert (body["complete"], body["reason"]) == (False, "limit")
+    assert body["total_count"] > len(body["items"])
+    assert body["next"]["category"] == "데스크톱컴퓨터" and body["next"]["cursor"]
+    assert body["sandbox"] is True and body["order"] == "newest"
+    dates = [item["registered_at"] for item in body["items"]]
+    assert dates == sorted(dates, reverse=True)  # newest first
     assert isinstance(body["items"][0]["price"], int)
 
 
@@ -59,7 +63,7 @@ async def test_tool_route_and_report_route_return_the_same_records(http):
     b = (await http.post("/api/v1/crawl/list", json=DESKTOP)).json()
     assert a == b
     assert len(a["items"]) == 100
-    assert a["complete"] is False  # max_pages stopped the scan before the end
+    assert a["complete"] is False  # the limit stopped the scan before the end
 
 
 async def test_rest_sse_and_mcp_return_the_same_records(served, http):
@@ -68,7 +72,9 @@ async def test_rest_sse_and_mcp_return_the_same_records(served, http):
     async with served.mcp() as client:
         mcp = await client.call_tool("crawl_list", LAPTOP)
     assert events[-1][1] == "result"
-    assert events[-1][2] == rest == mcp.structured_content
+    streamed = [d for _, k, d in events if k == "item"]
+    result = {k: v for k, v in events[-1][2].items() if k != "items_streamed"}
+    assert {**result, "items": streamed} == rest == mcp.structured_content
     assert len(rest["items"]) == 120
 
 
@@ -77,10 +83,11 @@ async def test_the_stream_sends_each_record_and_progress_before_the_result(http)
     kinds = [k for _, k, _ in events]
     assert kinds[-1] == "result"
     items = [d for _, k, d in events if k == "item"]
-    assert items == events[-1][2]["items"]
+    assert len(items) == 120 and events[-1][2]["items_streamed"] == 120
     progress = [d for _, k, d in events if k == "progress"]
-    assert len(progress) == 3  # one per page
-    assert progress[-1]["done"] == len(items)
+    assert len(progress) >= 3  # at least one per page that gave records
+    assert progress[-1]["done"] == len(items) and progress[-1]["total"] == 120
+    assert all("records" in p["message"] for p in progress)
 
 
 async def test_list_tools_describes_crawl_list(http):
@@ -138,7 +145,10 @@ async def test_openapi_describes_crawl_list_from_its_structs(http):
     op = doc["paths"]["/api/v1/crawl/list"]["post"]
     ref = op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     params = doc["components"]["schemas"][ref.rsplit("/", 1)[-1]]
-    assert params["properties"]["page_size"]["maximum"] == 999
+    page_size = params["properties"]["page_size"]
+    assert page_size["description"].startswith("페이지당 건수")  # outside anyOf, where clients read it
+    assert page_size["anyOf"][0]["maximum"] == 999
+    assert params["properties"]["limit"]["maximum"] == 500
     result_ref = op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     result = doc["components"]["schemas"][result_ref.rsplit("/", 1)[-1]]
     assert result["properties"]["items"]["items"]["$ref"] == "#/components/schemas/MallProduct"
@@ -147,14 +157,14 @@ async def test_openapi_describes_crawl_list_from_its_structs(http):
 
 
 async def test_dates_default_to_the_last_year_and_must_come_in_pairs(http):
-    default = (await http.post("/api/v1/crawl/list", json={"category": "복사용지", "page_size": 200})).json()
+    default = (await http.post("/api/v1/crawl/list", json={"category": "복사용지", "limit": 500})).json()
     today = dt.date.today()
     explicit = (
         await http.post(
             "/api/v1/crawl/list",
             json={
                 "category": "복사용지",
-                "page_size": 200,
+                "limit": 500,
                 "start_date": (today - dt.timedelta(days=400)).isoformat(),
                 "end_date": (today + dt.timedelta(days=1)).isoformat(),
             },
@@ -179,7 +189,7 @@ async def test_mcp_lists_and_calls_crawl_list(served, mode):
     async with served.mcp(mode=mode) as client:
         tools = (await client.list_tools()).tools
         result = await client.call_tool(
-            "crawl_list", {"category": "데스크톱컴퓨터", "page_size": 30, "max_pages": 2}
+            "crawl_list", {"category": "데스크톱컴퓨터", "page_size": 30, "limit": 60}
         )
     assert [t.name for t in tools] == ["crawl_list"]
     tool = tools[0]
@@ -189,7 +199,11 @@ async def test_mcp_lists_and_calls_crawl_list(served, mode):
     structured = result.structured_content
     assert structured is not None
     jsonschema.validate(structured, tool.output_schema)
-    assert json.loads(result.content[0].text) == structured
+    text = result.content[0].text
+    assert text.startswith("[SANDBOX") and "crawl_list: 60 record(s), newest first" in text
+    assert "| registered_at | spec | price | maker | company |" in text
+    assert len(text) < len(json.dumps(structured, ensure_ascii=False)) / 3  # compact for the model
+    assert result.meta is not None and result.meta["naramarket/sandbox"] is True
     assert len(structured["items"]) == 60
     assert all(i["category"] == "데스크톱컴퓨터" for i in structured["items"])
 

@@ -72,11 +72,13 @@ async def test_a_category_search_returns_records_of_that_category() -> None:
 
 
 @pytest.mark.anyio
-async def test_an_unknown_search_term_is_still_carried_by_the_records(client: httpx.AsyncClient) -> None:
-    params = bid_params(numOfRows="30", ntceInsttNm="가나다시청")
+async def test_a_searched_institution_is_carried_by_the_records(client: httpx.AsyncClient) -> None:
+    # An institution the sandbox does not know answers 03 instead (test_honesty).
+    params = bid_params(numOfRows="30", ntceInsttNm="국립한밭대학교")
     path = "/1230000/ad/BidPublicInfoService/getBidPblancListInfoThngPPSSrch"
     items = body(await client.get(path, params=params))["items"]
-    assert items and {item["ntceInsttNm"] for item in items} == {"가나다시청"}
+    assert items and {item["ntceInsttNm"] for item in items} == {"국립한밭대학교"}
+    assert {item["ntceInsttCd"] for item in items} == {"7008093"}
 
 
 @pytest.mark.anyio
