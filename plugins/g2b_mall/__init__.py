@@ -21,7 +21,7 @@ from typing import Annotated, ClassVar
 
 import msgspec
 
-from naramarket.datago import YEAR, ListQuery, Listing, Record, collect, wire
+from naramarket.datago import YEAR, Listing, ListQuery, Record, collect, wire
 from naramarket.datago.g2b import KST, G2bOperation
 from naramarket.kernel import Context, Register, hookimpl, tool
 
