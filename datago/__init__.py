@@ -31,7 +31,7 @@ from .errors import (
 from .limits import RetryPolicy
 from .listing import DEFAULT_LIMIT, MAX_LIMIT, Listing, ListQuery, Order, Problem, Reason
 from .operation import DATA_GO_KR, DAY, MONTH, WEEK, YEAR, Api, Operation, RangeLimit, split_windows
-from .records import KST, Record, wire
+from .records import KST, KstDateTime, Record, wire
 from .scan import PageFailure
 
 __all__ = [
@@ -50,6 +50,7 @@ __all__ = [
     "InvalidParameter",
     "KeyExpired",
     "KeyNotRegistered",
+    "KstDateTime",
     "ListQuery",
     "Listing",
     "NotConfigured",

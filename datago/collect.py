@@ -52,7 +52,7 @@ class _Scan(Generic[R]):
     op: Operation[R]
     order: Order
     limit: int
-    boundary: Any  # the bucket (minute or date) a cursor resumes at; None: from the start
+    boundary: dt.datetime | None  # the bucket (minute or day) a cursor resumes at; None: from the start
     given_before: set[str]
     items: list[R] = field(default_factory=list)
     seen: set[tuple[Any, ...]] = field(default_factory=set)
@@ -124,8 +124,8 @@ def _order_value(op: Operation[Any], record: Any) -> Any:
 def _bucket(value: Any) -> dt.datetime | None:
     """The gateway's date-filter precision: the minute (datetimes) or the day (dates), in KST."""
     if isinstance(value, dt.datetime):
-        value = value.astimezone(KST) if value.tzinfo else value.replace(tzinfo=KST)
-        return value.replace(second=0, microsecond=0)
+        aware: dt.datetime = value.astimezone(KST) if value.tzinfo else value.replace(tzinfo=KST)
+        return aware.replace(second=0, microsecond=0)
     if isinstance(value, dt.date):
         return dt.datetime.combine(value, dt.time(0, 0), tzinfo=KST)
     return None

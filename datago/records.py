@@ -24,12 +24,16 @@ from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
 
-__all__ = ["KST", "Record", "RecordCodec", "codec_for", "wire"]
+__all__ = ["KST", "KstDateTime", "Record", "RecordCodec", "codec_for", "wire"]
 
 # Korea has not observed DST since 1988, so a fixed offset is exact and needs no tz database.
 KST = dt.timezone(dt.timedelta(hours=9), "KST")
 
 _WIRE_KEY = "x-upstream-field"  # also shown in the JSON Schema: which upstream field it is
+
+
+KstDateTime = Annotated[dt.datetime, msgspec.Meta(tz=True)]
+"""A date-time from the gateway, always aware (KST): its JSON Schema says ``format: date-time``."""
 
 
 class Record(msgspec.Struct):
@@ -146,6 +150,8 @@ _PARSERS: dict[type, Callable[[WireValue], Any]] = {
 def _base_type(annotation: Any) -> type:
     """``int | None`` -> ``int``; the one concrete type a converter is chosen by."""
     origin = typing.get_origin(annotation)
+    if origin is Annotated:  # e.g. KstDateTime: the type inside carries the converter
+        return _base_type(typing.get_args(annotation)[0])
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         if len(args) == 1:

@@ -109,8 +109,8 @@ def apply_patch(config: SandboxConfig, patch: ConfigPatch) -> SandboxConfig:
 def resolve_period(config: SandboxConfig) -> tuple[dt.date, dt.date]:
     """The inclusive date span records are spread over; it never ends after today (KST).
 
-    A ``period_end`` in the future is clamped to today: records are never stamped ahead of the
-    clock, and the gateway further hides those of today stamped after the current minute.
+    A ``period_end`` in the future is clamped to today: no record is stamped ahead of the clock
+    (of today, the timeline holds only the hours before the app was created: ``timeline``).
     """
     today = dt.datetime.now(_KST).date()
     end = min(_parse_day(config.period_end), today) if config.period_end else today

@@ -4,9 +4,9 @@ Record ``i`` is a pure function of (seed, operation, non-date filters, i). Its t
 with ``i``, so a date range is a contiguous index range found by bisection, and splitting a range
 in two returns exactly the same records as asking for the whole.
 
-Time moves on: the gateway only serves the records stamped before the request's minute (a prefix
-of the universe, so splits still add up), and ``rows(…, now)`` empties the event dates of a record
-that lie after ``now`` (``schema.is_scheduled``). Same query, same rows, until the clock passes one.
+No record lies in the future (``timeline``): the timeline ends before the app was created, the
+gateway serves only the prefix stamped before the request's minute, and ``rows(…, now)`` empties
+the event dates of a record that are still ahead of ``now`` (``schema.is_scheduled``).
 """
 
 from __future__ import annotations

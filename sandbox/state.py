@@ -31,15 +31,17 @@ class SandboxState:
         self._universes: dict[tuple[str, Filters, int], Universe] = {}
         self.config = config  # replaced whole by PUT /_sandbox/config (seed and period stay)
         # Resolved once: a default period ending "today" must not move under a running client.
+        # The timeline stops at the start of this hour (KST): every record lies in the past, and
+        # apps created in the same hour hold the same records (``timeline``).
         self.period = resolve_period(config)
-        self.timeline = Timeline(*self.period)
+        self.timeline = Timeline(*self.period, until=minute_now() // 60 * 60)
         # The current minute (KST, since ``dates.EPOCH``): no record is served from after it.
         self.clock: Callable[[], int] = minute_now
 
     def universe(self, op: Operation, filters: Filters) -> Universe:
         """The record universe of (op, filters) under the current config (cached)."""
         config = self.config
-        size = universe_size(op, filters, config.seed, config.rows)
+        size = universe_size(op, filters, config.seed, config.rows) if self.timeline.minutes else 0
         key = (op.name, filters, size)
         universe = self._universes.get(key)
         if universe is None:

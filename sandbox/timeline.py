@@ -4,16 +4,17 @@ No record is stamped after "now" (KST), as on the real gateway:
 
 - The period never ends after today (``config.resolve_period`` clamps ``period_end``; the default
   is the year up to today), and records spread over its weekdays, 09:00-18:00.
-- Of today, the gateway serves only the records stamped before the request's minute
-  (``SandboxState.clock``). They are a prefix of the timestamp order, so the same query gives the
-  same rows until the clock passes the next record, records are only ever added at the end, and a
-  split date range still adds up to the whole.
-- A record's other dates follow its timestamp: those that record an event (change, input,
-  receipt, award …) are empty while still ahead of "now"; scheduled ones (deadline, opening,
-  contract end …) may lie ahead, as they do upstream (``schema.is_scheduled``).
-
-The period is resolved once per app: a sandbox left running past midnight adds no records of
-the new day (restart it, or it simply looks like a quiet day).
+- The timeline stops at the hour the app was created in (``SandboxState``): the world is a
+  snapshot "as of HH:00". Every record, ``rows`` of them if configured, is in the past, and the
+  same query gives the same rows for as long as the app runs; apps created within the same hour
+  hold the same records. It does not grow while running (restart to move on).
+- The gateway still serves only the records stamped before the request's minute
+  (``SandboxState.clock``, a no-op unless a test sets the clock back); those are a prefix of the
+  timestamp order, so a split date range adds up to the whole either way.
+- A record's other dates follow its timestamp: those recording an event (change, input, receipt,
+  award …) are empty while still ahead of the request's "now", so they fill in as the clock
+  passes them; scheduled ones (deadline, opening, contract end …) may lie ahead, as they do
+  upstream (``schema.is_scheduled``).
 """
 
 from __future__ import annotations
@@ -37,13 +38,18 @@ _HHMM = tuple(f"{m // 60:02d}:{m % 60:02d}" for m in range(1440))
 class Timeline:
     """Maps "business minute" k in [0, minutes) onto the calendar, monotonically."""
 
-    def __init__(self, start: dt.date, end: dt.date) -> None:
+    def __init__(self, start: dt.date, end: dt.date, until: int | None = None) -> None:
+        """Business minutes of ``start``..``end``; with ``until`` (a minute), only those before it."""
         days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
         weekdays = [d for d in days if d.weekday() < 5] or days
         self.first_day = day_number(start)
         self.last_day = day_number(end)
         self._days = [day_number(d) for d in weekdays]
+        if until is not None:
+            self._days = [d for d in self._days if d * 1440 + WORK_START < until]
         self.minutes = len(self._days) * WORK_MINUTES
+        if until is not None and self._days:  # the last day may be cut short
+            self.minutes -= max(0, self._days[-1] * 1440 + WORK_START + WORK_MINUTES - until)
 
     def at(self, k: int) -> int:
         """Absolute minute (since ``EPOCH``) of business minute ``k``."""

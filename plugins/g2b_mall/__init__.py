@@ -21,7 +21,7 @@ from typing import Annotated, ClassVar
 
 import msgspec
 
-from naramarket.datago import YEAR, Listing, ListQuery, Record, collect, wire
+from naramarket.datago import YEAR, KstDateTime, Listing, ListQuery, Record, collect, wire
 from naramarket.datago.g2b import KST, G2bOperation
 from naramarket.kernel import Context, Register, hookimpl, tool
 
@@ -54,8 +54,8 @@ class MallProduct(Record):
     contract_date: Annotated[dt.date | None, wire("cntrctDate", "계약일자 / contract date")] = None
     contract_start: Annotated[dt.date | None, wire("cntrctBgnDate", "계약시작일자 / start")] = None
     contract_end: Annotated[dt.date | None, wire("cntrctEndDate", "계약종료일자 / end")] = None
-    registered_at: Annotated[dt.datetime | None, wire("rgstDt", "등록일시 / registered (KST)")] = None
-    changed_at: Annotated[dt.datetime | None, wire("chgDt", "변경일시 / changed (KST)")] = None
+    registered_at: Annotated[KstDateTime | None, wire("rgstDt", "등록일시 / registered (KST)")] = None
+    changed_at: Annotated[KstDateTime | None, wire("chgDt", "변경일시 / changed (KST)")] = None
     delivery_days: Annotated[int | None, wire("dlvrTmlmtDaynum", "납품기한일수 / delivery days")] = None
     excellent_product: Annotated[
         bool | None, wire("exclncPrcrmntPrdctYn", "우수조달물품여부 / excellent procurement product")

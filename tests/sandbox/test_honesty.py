@@ -227,6 +227,14 @@ async def test_no_operation_serves_a_record_or_an_event_after_now() -> None:
 
 
 @pytest.mark.anyio
+async def test_every_configured_record_lies_before_the_hour_the_app_was_created() -> None:
+    async with client_for(SandboxConfig(rows={"getMASCntrctPrdctInfoList": 450})) as http:
+        items = await fetch_all(http, MAS, mas())
+    hour = dt.datetime.now(KST).strftime("%Y-%m-%d %H:00")
+    assert len(items) == 450 and max(item["rgstDt"] for item in items) < hour
+
+
+@pytest.mark.anyio
 async def test_the_newest_records_stop_before_the_clock_and_their_events_are_empty_until_then() -> None:
     july_15_noon = day_number(dt.date(2025, 7, 15)) * 1440 + 12 * 60
     app = create_app(make_config(rows={"getBidPblancListInfoThng": 50000}))
