@@ -1,7 +1,9 @@
 """The fake ``apis.data.go.kr`` gateway: ``GET /1230000/{prefix}/{Service}/{operation}``.
 
 Checks run in the gateway's order: path (12), service key (30), quota (22) and rate (23), then an
-injected fault if one is drawn, then the provider's own validation (08, 06, 07) and the data.
+injected fault if one is drawn, then the provider's own validation (08, 06, 07) and the data:
+03 when nothing matches (a name search the sandbox's world does not hold: ``matching``; a range
+without records), else one page of the records stamped before the current minute (``timeline``).
 """
 
 from __future__ import annotations

@@ -5,9 +5,12 @@ The one place that decides, per class of request param, how a filter value is ju
 - **Name searches** (품명 ``prdctClsfcNoNm``/세부품명, 품목명 ``prdctIdntNoNm``, 기관명 ``ntceInsttNm``/
   ``dminsttNm``/…, 업체명 ``corpNm``/``cntrctCorpNm``/…, 공고명·계약명·사업명 ``bidNtceNm``/…, 지역명
   ``prtcptLmtRgnNm``/``dminsttRgnNm``) are **partial matches** against the sandbox's vocabularies
-  (``vocab``): the value must occur inside some 품명, institution, company, region, or a title the
-  sandbox can write. A value that occurs nowhere has no records, and the gateway answers "no data"
-  (resultCode 03, ``items`` empty, totalCount 0) as the real one does for a 품명 nobody sells.
+  (``vocab``): the value must occur inside some 품명, institution, company or region name; for a
+  title, inside a 품명, an institution name or a fixed word of the titles (구매, 용역 …), so whole
+  titles like "2025년 강원대학교 노트북" do not match. Records then carry the full name that
+  matched ("컴퓨터" finds 데스크톱컴퓨터, 노트북컴퓨터 …). A value that occurs nowhere has no
+  records, and the gateway answers "no data" (resultCode 03, ``items`` empty, totalCount 0:
+  ``envelopes.no_data``) as the real one does for a 품명 nobody sells.
   Why partial: the reference docs say so for these params ("공고명 일부 입력시에도 조회 가능",
   "수요기관명 일부 입력시에도 조회 가능", "계약업체명으로 Like 검색", "물품분류명으로 Like 검색",
   "참가제한지역명 일부 입력시에도 조회 가능"); where a doc is silent we assume the same LIKE search,

@@ -183,3 +183,17 @@ async def test_a_cancelled_mcp_call_stops_the_scan_and_the_server_answers_the_ne
     assert result.structured_content is not None
     assert len(result.structured_content["items"]) == PAGE_SIZE
     assert_nothing_went_wrong(caplog, served)
+
+
+@pytest.mark.parametrize("mode", ["legacy", "2026-07-28"])
+async def test_a_client_that_times_out_stops_the_scan(slow, caplog, mode):
+    """The client gives up on its own clock (no cancel of ours): the server stops fetching too."""
+    served, upstream = slow
+    caplog.set_level(logging.WARNING)
+    async with served.mcp(mode=mode) as client:
+        await client.list_tools()
+        with pytest.raises(Exception, match=r"(?i)time"):
+            await client.call_tool("crawl_list", SCAN, read_timeout_seconds=5 * LATENCY)
+        await upstream.assert_stopped()
+        result = await client.call_tool("crawl_list", {**SCAN, "limit": PAGE_SIZE})
+    assert result.is_error is not True

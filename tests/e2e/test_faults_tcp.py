@@ -152,7 +152,9 @@ async def test_concurrent_callers_share_one_cap(upstream):
 
         async def one() -> None:
             results.append(
-                await kernel.dispatcher.call("crawl_list", {"category": "데스크톱컴퓨터", "page_size": 25})
+                await kernel.dispatcher.call(
+                    "crawl_list", {"category": "데스크톱컴퓨터", "page_size": 25, "limit": 500}
+                )
             )
 
         async with anyio.create_task_group() as tg:

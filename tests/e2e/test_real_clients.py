@@ -63,6 +63,33 @@ def test_inspector_lists_and_calls_over_http(live_server, tools, era):
     assert result["structuredContent"]["items"][0]["category"] == "데스크톱컴퓨터"
 
 
+@pytest.mark.parametrize("era", ["legacy", "modern"])
+def test_an_inspector_default_call_is_bounded_compact_and_says_sandbox(live_server, tools, era):
+    """What the model sees of a default call: a short text, not the records twice over."""
+    called = inspector(
+        tools,
+        live_server.mcp_url,
+        "--protocol-era",
+        era,
+        "--format",
+        "json",
+        "--method",
+        "tools/call",
+        "--tool-name",
+        "crawl_list",
+        "--tool-arg",
+        "category=데스크톱컴퓨터",
+    )
+    result = called["result"]
+    structured = result["structuredContent"]
+    text = result["content"][0]["text"]
+    assert len(structured["items"]) == 50 and structured["complete"] is False
+    assert structured["reason"] == "limit" and structured["next"]["cursor"]
+    assert text.startswith("[SANDBOX") and "next" in text
+    assert len(json.dumps(result, ensure_ascii=False).encode()) < 256 * 1024
+    assert len(text) < len(json.dumps(structured, ensure_ascii=False)) / 3
+
+
 def test_inspector_over_stdio(tools, sandbox_env):
     # The Inspector gives the server it spawns only a few variables of its own environment (HOME,
     # PATH, ...): ours go through -e.
