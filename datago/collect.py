@@ -60,6 +60,7 @@ class _Scan(Generic[R]):
     pages: int = 0
     window_pages: int = 0  # pages fetched in the window being scanned
     more: bool = False  # something was left in the window being scanned when the scan stopped
+    scanned: Window | None = None  # the last window given in full (a cursor may start past it)
     consumed: int = 0  # records of the upstream's order passed over (keyless scans resume by count)
 
     @property
@@ -106,12 +107,20 @@ class _Scan(Generic[R]):
             skip = previous.skip + self.consumed
             return Cursor(order=self.order, skip=skip, page_size=page_size, query=query)
         if not self.items:
-            return previous
+            return self._past_scanned(query, previous)
         last = _bucket(_order_value(self.op, self.items[-1]))
         given = [_short_id(self.op, r) for r in self.items if _bucket(_order_value(self.op, r)) == last]
         if last == self.boundary:
             given = sorted(self.given_before | set(given))
         return Cursor(order=self.order, boundary=_encode_bucket(last), given=given, query=query)
+
+    def _past_scanned(self, query: str, previous: Cursor) -> Cursor:
+        """No record given: continue past the windows this call found empty, if any."""
+        if self.scanned is None:
+            return previous
+        step = dt.timedelta(minutes=1)
+        edge = self.scanned[0] - step if self.order == "newest" else self.scanned[1] + step
+        return Cursor(order=self.order, boundary=_encode_bucket(edge), given=[], query=query)
 
 
 _EPOCH = dt.datetime(1900, 1, 1, tzinfo=KST)
@@ -242,13 +251,8 @@ async def collect_listing(
                 missing = _describe_missing(current, exc.page_no, order)
                 break
     if timer.cancelled_caught:
-        if not state.items:
-            from .errors import UpstreamUnavailable
-
-            raise UpstreamUnavailable(
-                f"{op.name}: no record arrived within the call's time budget of {budget:g} s; "
-                "try a narrower date range, or raise NARAMARKET_CALL_BUDGET"
-            )
+        # Even with nothing to show, an answer in time beats a client's time-out: next skips the
+        # windows already found empty.
         reason = "time_budget"
         missing = _describe_missing(current, None, order)
     elif reason is None and (state.more or queue):
@@ -392,4 +396,5 @@ async def _scan_window(
                         return 0
         if sequence[-1] == start_page and len(sequence) > 1:
             await give(start_page, first.items)
+    state.scanned = window
     return 0

@@ -54,7 +54,9 @@ def _explain(exc: msgspec.ValidationError) -> str:
     """msgspec's message, with the one that confuses people (dates) said plainly."""
     text = str(exc)
     if "Invalid RFC3339 encoded date" in text:
-        return text.replace("Invalid RFC3339 encoded date", "Invalid date: use YYYY-MM-DD")
+        return text.replace(
+            "Invalid RFC3339 encoded date", "Invalid date: use YYYY-MM-DD (날짜는 YYYY-MM-DD 형식)"
+        )
     return text
 
 

@@ -21,7 +21,7 @@ import msgspec
 from naramarket import __version__
 from naramarket.adapters.auth import check_bind
 from naramarket.kernel import NaramarketError, Settings
-from naramarket.kernel.host import problem
+from naramarket.kernel.host import CallEvents, problem
 
 __all__ = ["main", "mcp_stdio_main"]
 
@@ -125,9 +125,15 @@ def cmd_call(args: argparse.Namespace) -> int:
     arguments = _parse_assignments(args.assignments)
     kernel = make_kernel(_settings(args))
 
+    show_progress = args.progress if args.progress is not None else sys.stderr.isatty()
+
+    async def progress(done: int, total: int | None, message: str | None) -> None:
+        print(f"naramarket: {message or f'{done}/{total}'}", file=sys.stderr, flush=True)
+
     async def run() -> Any:
+        events = CallEvents(progress=progress) if show_progress else None
         async with kernel:
-            return await kernel.dispatcher.call(args.tool, arguments)
+            return await kernel.dispatcher.call(args.tool, arguments, events=events)
 
     try:
         result = anyio.run(run)
@@ -195,6 +201,12 @@ def build_parser() -> argparse.ArgumentParser:
     call.add_argument("assignments", nargs="*", metavar="key=value")
     call.add_argument("--sandbox", action="store_true")
     call.add_argument("-v", "--verbose", action="store_true", help="print the full problem on errors")
+    call.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress lines on stderr (default: when stderr is a terminal)",
+    )
     call.set_defaults(func=cmd_call)
 
     sb = sub.add_parser("sandbox", help="serve the fake data.go.kr upstream alone")

@@ -54,6 +54,19 @@ def test_call_prints_the_result_as_json(sandbox_env):
     assert result["items"][0]["category"] == "데스크톱컴퓨터"
 
 
+def test_call_reports_progress_on_stderr_and_says_sandbox(sandbox_env):
+    out = run(
+        sandbox_env, "call", "crawl_list", "category=노트북컴퓨터", "limit=30", "page_size=10", "--progress"
+    )
+    assert out.returncode == 0, out.stderr
+    lines = [line for line in out.stderr.splitlines() if "of up to" in line]
+    assert lines and lines[-1].startswith("naramarket: 30 of up to 30 records")
+    assert "SANDBOX" in out.stderr
+    assert len(json.loads(out.stdout)["items"]) == 30  # stdout stays the JSON result alone
+    quiet = run(sandbox_env, "call", "crawl_list", "category=노트북컴퓨터", "limit=5", "--no-progress")
+    assert "of up to" not in quiet.stderr
+
+
 def test_bad_input_is_a_message_and_exit_2(sandbox_env):
     invalid, malformed, unknown = run_all(
         sandbox_env,

@@ -570,3 +570,34 @@ async def test_failed_pages_surface_as_page_failures_from_pages() -> None:
     assert isinstance(outcomes[1], PageFailure)
     assert outcomes[1].page_no == 2
     assert isinstance(outcomes[1].error, UpstreamUnavailable)
+
+
+async def test_a_time_budget_spent_on_empty_windows_answers_in_time_and_next_skips_them() -> None:
+    asked: list[tuple[int, int]] = []
+    slow_february = True
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        begin = dt.datetime.strptime(request.url.params["inqryBgnDt"], "%Y%m%d%H%M")
+        asked.append((begin.month, int(request.url.params["pageNo"])))
+        if begin.month == 3:  # nothing registered in March
+            return httpx.Response(200, content=success_json("", total=0))
+        if begin.month == 2 and slow_february:
+            await anyio.sleep(1)
+        return await DatedServer()(request)
+
+    window = (dt.date(2025, 1, 1), dt.date(2025, 3, 31))
+    async with engine(handler) as upstream:
+        first = await upstream.collect(DAILY_ROWS, {}, window=window, page_size=100, budget=0.2)
+        assert (first.items, first.complete, first.reason) == ([], False, "time_budget")
+        assert first.next is not None
+        slow_february = False
+        asked.clear()
+        rest = await upstream.collect(
+            DAILY_ROWS, {}, window=window, page_size=100, cursor=first.next["cursor"]
+        )
+    assert 3 not in {month for month, _ in asked}  # the empty March is not asked again
+    assert (
+        ids(rest)
+        == every_day(dt.date(2025, 2, 1), dt.date(2025, 2, 28))[::-1]
+        + every_day(dt.date(2025, 1, 1), dt.date(2025, 1, 31))[::-1][: 50 - 28]
+    )
