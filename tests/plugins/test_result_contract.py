@@ -125,12 +125,13 @@ async def test_oldest_first_is_the_same_set_the_other_way_round() -> None:
     assert [identity(i) for i in oldest] == [identity(i) for i in reversed(newest)]
 
 
-async def test_newest_first_holds_across_date_windows() -> None:
+@pytest.mark.parametrize("mode", ["legacy", "2026-07-28"])
+async def test_newest_first_holds_across_date_windows(mode: str) -> None:
     two_years = {"category": "노트북컴퓨터", "start_date": "2024-01-01", "end_date": "2025-12-31"}
     rows = sandbox.SandboxConfig(
         rows={"getMASCntrctPrdctInfoList": 300}, period_start="20240101", period_end="20251231"
     )
-    async with served_on(rows) as (served, _), served.mcp() as client:
+    async with served_on(rows) as (served, _), served.mcp(mode=mode) as client:
         items, _ = await follow(client, {**two_years, "limit": 120})
     dates = [i["registered_at"] for i in items]
     assert dates == sorted(dates, reverse=True)
@@ -138,11 +139,12 @@ async def test_newest_first_holds_across_date_windows() -> None:
     assert len({identity(i) for i in items}) == len(items) == 300
 
 
-async def test_next_continues_past_failed_pages_to_exactly_the_full_set() -> None:
+@pytest.mark.parametrize("mode", ["legacy", "2026-07-28"])
+async def test_next_continues_past_failed_pages_to_exactly_the_full_set(mode: str) -> None:
     faulty = config(fault_rate=0.6, faults=("http_500",), fault_seed=7)
-    async with served_on(config()) as (served, _), served.mcp() as client:
+    async with served_on(config()) as (served, _), served.mcp(mode=mode) as client:
         whole, _ = await follow(client, {**QUERY, "limit": 500, "page_size": 20})
-    async with served_on(faulty) as (served, control), served.mcp() as client:
+    async with served_on(faulty) as (served, control), served.mcp(mode=mode) as client:
         items, answers = await follow(client, {**QUERY, "limit": 500, "page_size": 20}, unavailable_ok=True)
         faults = (await control.get("/_sandbox/stats")).json()["faults"]
     assert sum(faults.values()) > 0
@@ -152,10 +154,11 @@ async def test_next_continues_past_failed_pages_to_exactly_the_full_set() -> Non
     assert [identity(i) for i in items] == [identity(i) for i in whole]
 
 
-async def test_next_continues_a_quota_stopped_scan_the_next_day() -> None:
-    async with served_on(config()) as (served, _), served.mcp() as client:
+@pytest.mark.parametrize("mode", ["legacy", "2026-07-28"])
+async def test_next_continues_a_quota_stopped_scan_the_next_day(mode: str) -> None:
+    async with served_on(config()) as (served, _), served.mcp(mode=mode) as client:
         whole, _ = await follow(client, {**QUERY, "limit": 500, "page_size": 20})
-    async with served_on(config(quota=6)) as (served, control), served.mcp() as client:
+    async with served_on(config(quota=6)) as (served, control), served.mcp(mode=mode) as client:
         first = (
             await client.call_tool("crawl_list", {**QUERY, "limit": 500, "page_size": 20})
         ).structured_content
@@ -168,11 +171,15 @@ async def test_next_continues_a_quota_stopped_scan_the_next_day() -> None:
     assert [identity(i) for i in first["items"] + rest] == [identity(i) for i in whole]
 
 
-async def test_a_time_budget_answers_in_time_and_next_finishes_the_job() -> None:
+@pytest.mark.parametrize("mode", ["legacy", "2026-07-28"])
+async def test_a_time_budget_answers_in_time_and_next_finishes_the_job(mode: str) -> None:
     slow = config(latency=0.05)
-    async with served_on(config()) as (served, _), served.mcp() as client:
+    async with served_on(config()) as (served, _), served.mcp(mode=mode) as client:
         whole, _ = await follow(client, {**QUERY, "limit": 500, "page_size": 10})
-    async with served_on(slow, call_budget=0.3, max_concurrency=2) as (served, _), served.mcp() as client:
+    async with (
+        served_on(slow, call_budget=0.3, max_concurrency=2) as (served, _),
+        served.mcp(mode=mode) as client,
+    ):
         with anyio.fail_after(5):
             first = (
                 await client.call_tool("crawl_list", {**QUERY, "limit": 500, "page_size": 10})
@@ -182,13 +189,14 @@ async def test_a_time_budget_answers_in_time_and_next_finishes_the_job() -> None
     assert [identity(i) for i in first["items"] + rest] == [identity(i) for i in whole]
 
 
-async def test_progress_counts_toward_what_the_call_will_fetch_with_a_message() -> None:
+@pytest.mark.parametrize("mode", ["legacy", "2026-07-28"])
+async def test_progress_counts_toward_what_the_call_will_fetch_with_a_message(mode: str) -> None:
     seen: list[tuple[float, float | None, str | None]] = []
 
     async def on_progress(progress: float, total: float | None, message: str | None) -> None:
         seen.append((progress, total, message))
 
-    async with served_on(config()) as (served, _), served.mcp() as client:
+    async with served_on(config()) as (served, _), served.mcp(mode=mode) as client:
         result = await client.call_tool(
             "crawl_list", {**QUERY, "limit": 60, "page_size": 20}, progress_callback=on_progress
         )
