@@ -28,3 +28,15 @@ def test_the_kernel_stays_within_its_budget_and_dependencies() -> None:
     _, total, deps = facts.report()
     assert total <= facts.LINE_BUDGET
     assert deps <= facts.ALLOWED
+
+
+def test_the_tools_reference_is_generated_from_the_registry() -> None:
+    spec = importlib.util.spec_from_file_location("tools_doc", ROOT / "scripts" / "tools_doc.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    tools = module.first_party()
+    assert {t.name for t in tools} >= {"crawl_list"}
+    assert (ROOT / "docs" / "tools.md").read_text(encoding="utf-8") == module.render(tools), (
+        "docs/tools.md is stale: run python scripts/tools_doc.py --write"
+    )
