@@ -29,7 +29,7 @@ from naramarket.kernel.host import problem
 from .errors import RangeTooWide
 from .listing import DEFAULT_LIMIT, Cursor, Listing, Order, Problem, Reason, fingerprint
 from .operation import Operation, split_windows
-from .records import KST, Record
+from .records import KST, Record, field_type
 from .scan import _STOPS, ItemsCallback, PageFailure, ProgressCallback
 
 if TYPE_CHECKING:
@@ -118,8 +118,16 @@ class _Scan(Generic[R]):
         """No record given: continue past the windows this call found empty, if any."""
         if self.scanned is None:
             return previous
-        step = dt.timedelta(minutes=1)
-        edge = self.scanned[0] - step if self.order == "newest" else self.scanned[1] + step
+        if _is_date_field(self.op):  # day precision: the boundary is a day's bucket (00:00)
+            day = (
+                self.scanned[0].date() - dt.timedelta(days=1)
+                if self.order == "newest"
+                else (self.scanned[1].date() + dt.timedelta(days=1))
+            )
+            edge = dt.datetime.combine(day, dt.time(0, 0), tzinfo=KST)
+        else:
+            step = dt.timedelta(minutes=1)
+            edge = self.scanned[0] - step if self.order == "newest" else self.scanned[1] + step
         return Cursor(order=self.order, boundary=_encode_bucket(edge), given=[], query=query)
 
 
@@ -218,11 +226,10 @@ async def collect_listing(
     previous = Cursor.decode(cursor, query=query, order=order) if cursor else Cursor(order=order, query=query)
     if op.order_by is None:
         page_size = previous.page_size or page_size  # a count-based cursor keeps its page size
-    start = previous
     skip = previous.skip  # keyless scans: records of earlier answers still to pass over
     boundary = dt.datetime.fromisoformat(previous.boundary) if previous.boundary else None
     state = _Scan(op, order, limit, boundary, set(previous.given))
-    is_day = bool(op.order_by) and _is_date_field(op)
+    is_day = _is_date_field(op)
     queue: deque[Window | None] = (
         deque(_clip(_windows(op, dates), boundary, order, is_day)) if dates is not None else deque([None])
     )
@@ -258,7 +265,7 @@ async def collect_listing(
     elif reason is None and (state.more or queue):
         reason = "limit"
     complete = reason is None
-    next_cursor = state.cursor(query, start, page_size).encode() if not complete else None
+    next_cursor = state.cursor(query, previous, page_size).encode() if not complete else None
     return Listing(
         items=state.items,
         total_count=state.total,
@@ -290,10 +297,7 @@ def _checked_window(window: tuple[dt.date | None, dt.date | None] | None) -> tup
 
 def _is_date_field(op: Operation[Any]) -> bool:
     """True when the order field is a date (day precision), not a date-time (minute precision)."""
-    import typing
-
-    hint = typing.get_type_hints(op.record).get(op.order_by or "")
-    return "datetime" not in str(hint)
+    return op.order_by is not None and field_type(op.record, op.order_by) is dt.date
 
 
 def _halvable(window: Window | None, state: _Scan[Any]) -> bool:

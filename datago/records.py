@@ -215,6 +215,11 @@ class RecordCodec(Generic[R]):
         return self.from_view(msgspec.convert(item, self.view, strict=False))
 
 
+def field_type(record: type[Record], name: str) -> type:
+    """The concrete type of a record field (``KstDateTime | None`` -> ``datetime``)."""
+    return _base_type(typing.get_args(typing.get_type_hints(record, include_extras=True)[name])[0])
+
+
 @cache
 def _codec(record: type[Record]) -> RecordCodec[Any]:
     return RecordCodec(record)

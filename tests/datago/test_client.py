@@ -361,6 +361,7 @@ class DatedServer:
 
     refuse: Callable[[dt.date, dt.date, int], str | None] = lambda begin, end, page: None
     windows: list[tuple[dt.date, dt.date, int]] = field(default_factory=list)
+    ends: list[str] = field(default_factory=list)  # inqryEndDt as sent
 
     async def __call__(self, request: httpx.Request) -> httpx.Response:
         params = request.url.params
@@ -368,6 +369,7 @@ class DatedServer:
         end = dt.datetime.strptime(params["inqryEndDt"], "%Y%m%d%H%M").date()
         page, size = int(params["pageNo"]), int(params["numOfRows"])
         self.windows.append((begin, end, page))
+        self.ends.append(params["inqryEndDt"])
         kind = self.refuse(begin, end, page)
         if kind is not None:
             return failure(kind, request)
@@ -601,3 +603,16 @@ async def test_a_time_budget_spent_on_empty_windows_answers_in_time_and_next_ski
         == every_day(dt.date(2025, 2, 1), dt.date(2025, 2, 28))[::-1]
         + every_day(dt.date(2025, 1, 1), dt.date(2025, 1, 31))[::-1][: 50 - 28]
     )
+
+
+async def test_a_cursor_on_a_day_precision_date_asks_for_that_whole_day_again() -> None:
+    server = DatedServer()
+    window = (dt.date(2025, 1, 1), dt.date(2025, 1, 31))
+    async with engine(server) as upstream:
+        first = await upstream.collect(DAILY_ROWS, {}, window=window, page_size=100, limit=3)
+        assert ids(first) == ["2025-01-31", "2025-01-30", "2025-01-29"]
+        server.ends.clear()
+        await upstream.collect(
+            DAILY_ROWS, {}, window=window, page_size=100, limit=3, cursor=first.next["cursor"]
+        )
+    assert server.ends[0] == "202501292359"  # the boundary day to its last minute, not its first
