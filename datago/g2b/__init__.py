@@ -4,6 +4,9 @@ Every 나라장터 (G2B/KONEPS) service answers provider errors with HTTP 200 un
 ``nkoneps.com.response.ResponseError`` and adds three result codes to the portal's common ones:
 06 (date format), 07 (range too wide — the scan halves the window and tries again) and 08
 (missing value). Declare a G2B operation with ``G2bOperation`` and both are understood.
+
+``load_catalog()`` is the packaged catalog of every 조달청 operation (parameters, 조회구분 modes,
+date limits, item fields); ``generic_operation`` declares any of them with untyped rows.
 """
 
 from __future__ import annotations
@@ -13,8 +16,35 @@ from typing import TypeVar
 
 from .. import errors, operation, records
 from ..records import KST
+from .catalog import (
+    Catalog,
+    DateRangeInfo,
+    FieldInfo,
+    OperationInfo,
+    OrderField,
+    ParamInfo,
+    ServiceInfo,
+    as_row,
+    generic_operation,
+    load_catalog,
+)
 
-__all__ = ["G2B", "KST", "NKONEPS_ERROR", "G2bOperation"]
+__all__ = [
+    "G2B",
+    "KST",
+    "NKONEPS_ERROR",
+    "Catalog",
+    "DateRangeInfo",
+    "FieldInfo",
+    "G2bOperation",
+    "OperationInfo",
+    "OrderField",
+    "ParamInfo",
+    "ServiceInfo",
+    "as_row",
+    "generic_operation",
+    "load_catalog",
+]
 
 R = TypeVar("R", bound=records.Record)
 
