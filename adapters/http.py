@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from naramarket.adapters.auth import PRINCIPAL, www_authenticate
-from naramarket.kernel import Forbidden, InvalidParams, NaramarketError, Principal, Unauthorized
+from naramarket.kernel import Forbidden, InvalidParams, NaramarketError, NotFound, Principal, Unauthorized
 from naramarket.kernel.host import problem
 
 __all__ = [
@@ -42,12 +42,8 @@ class ProblemResponse(JSONResponse):
     media_type = PROBLEM_JSON
 
 
-class RouteNotFound(NaramarketError):
+class RouteNotFound(NotFound):
     """No route matches the request's path."""
-
-    code = "not_found"
-    title = "Not found"
-    status = 404
 
 
 class MethodNotAllowed(NaramarketError):

@@ -12,16 +12,12 @@ from typing import Any, ClassVar
 
 from opentelemetry import trace
 
-__all__ = [
-    "EXIT_AUTH",
-    "EXIT_INTERNAL",
-    "EXIT_UPSTREAM_REFUSED",
-    "EXIT_UPSTREAM_UNAVAILABLE",
-    "EXIT_USAGE",
+__all__ = [  # and the EXIT_* codes below
     "Forbidden",
     "InternalError",
     "InvalidParams",
     "NaramarketError",
+    "NotFound",
     "ToolNotFound",
     "Unauthorized",
     "UpstreamError",
@@ -73,6 +69,15 @@ class ToolNotFound(NaramarketError):
 
     code = "tool_not_found"
     title = "Tool not found"
+    status = 404
+    exit_code = EXIT_USAGE
+
+
+class NotFound(NaramarketError):
+    """The thing asked for (a notice, a contract, a supplier) does not exist upstream."""
+
+    code = "not_found"
+    title = "Not found"
     status = 404
     exit_code = EXIT_USAGE
 

@@ -11,7 +11,7 @@ import msgspec
 
 from naramarket.datago import CLIENT, Client, Record, UpstreamError
 from naramarket.datago.g2b import KST, G2bOperation
-from naramarket.kernel import Context, NaramarketError, Params, tool
+from naramarket.kernel import Context, NotFound, Params, tool
 
 from .operations import ATTACHMENTS, KINDS, LICENSE_LIMITS, REGIONS, Kind, KindLabel, kind_of
 from .records import (
@@ -33,13 +33,8 @@ _EPOCH = dt.datetime(1900, 1, 1, tzinfo=KST)
 DETAIL_ROWS = 500  # rows of one detail list (licences, items, changes): far above any real notice
 
 
-class NoticeNotFound(NaramarketError):
+class NoticeNotFound(NotFound):
     """No notice of that number (and round) in the operations asked."""
-
-    code = "not_found"
-    title = "Not found"
-    status = 404
-    exit_code = 2
 
 
 class GetBidNotice(Params):
