@@ -243,8 +243,11 @@ async def collect(
     *,
     window: tuple[dt.date | None, dt.date | None] | None = None,
     page_size: int | None = None,
+    keep: Callable[[R], bool] | None = None,
 ) -> Listing[R]:
     """A list tool's answer: ``query``'s limit, order and cursor applied to ``op`` over ``window``.
+
+    ``keep`` filters records the gateway cannot filter (see ``collect_listing``).
 
     ``params`` are wire names (``{"prdctClsfcNoNm": p.category}``); ``None`` values are left out.
     ``window`` defaults to the query's dates. The call's client, time budget, progress and streamed
@@ -266,6 +269,7 @@ async def collect(
         page_size=page_size or query.page_size or max(100, min(query.limit, 999)),
         budget=ctx.settings.call_budget,
         next_arguments=next_arguments,
+        keep=keep,
         on_items=ctx.items,
         on_progress=ctx.progress,
     )

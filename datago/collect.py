@@ -61,6 +61,7 @@ class _Scan(Generic[R]):
     window_pages: int = 0  # pages fetched in the window being scanned
     more: bool = False  # something was left in the window being scanned when the scan stopped
     scanned: Window | None = None  # the last window given in full (a cursor may start past it)
+    keep: Callable[[Any], bool] | None = None  # a filter the gateway lacks: other rows are passed over
     consumed: int = 0  # records of the upstream's order passed over (keyless scans resume by count)
 
     @property
@@ -79,6 +80,8 @@ class _Scan(Generic[R]):
                 continue
             ident = _identity(self.op, record)
             if self.op.dedupe_on and ident in self.seen:
+                continue
+            if self.keep is not None and not self.full and not self.keep(record):
                 continue
             if self.full:
                 self.more = self.more or index < len(ordered)
@@ -208,10 +211,15 @@ async def collect_listing(
     page_size: int = 100,
     budget: float | None = None,
     next_arguments: Callable[[str], dict[str, Any]] | None = None,
+    keep: Callable[[R], bool] | None = None,
     on_items: ItemsCallback | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> Listing[R]:
     """At most ``limit`` records of ``op`` within ``window``, in ``order``, continuable by ``cursor``.
+
+    ``keep`` is a filter the gateway does not offer: only records it accepts count toward
+    ``limit`` (``total_count`` still counts the upstream's rows), and ``next`` continues right
+    after the last record given.
 
     ``next_arguments(cursor)`` turns the continuation cursor into the tool's arguments (the answer's
     ``next``); without it ``next`` is ``{"cursor": ...}``. ``budget`` (seconds) bounds the whole call.
@@ -228,7 +236,7 @@ async def collect_listing(
         page_size = previous.page_size or page_size  # a count-based cursor keeps its page size
     skip = previous.skip  # keyless scans: records of earlier answers still to pass over
     boundary = dt.datetime.fromisoformat(previous.boundary) if previous.boundary else None
-    state = _Scan(op, order, limit, boundary, set(previous.given))
+    state = _Scan(op, order, limit, boundary, set(previous.given), keep=keep)
     is_day = _is_date_field(op)
     queue: deque[Window | None] = (
         deque(_clip(_windows(op, dates), boundary, order, is_day)) if dates is not None else deque([None])

@@ -43,7 +43,6 @@ from .records import (
     ContractItem,
     ContractService,
 )
-from .scan import collect_matching
 
 __all__ = [
     "OPERATIONS",
@@ -276,7 +275,7 @@ def company_filter(company: str) -> Any:
         "계약', '이 기관의 이번 달 용역 계약', '이 공고로 맺은 계약'을 볼 때 씁니다. 한 번에 한 업무구분만 "
         "조회하며 기본은 물품입니다. 기본값: 오늘까지 최근 30일 체결분, 최신 체결순, 최대 50건. 더 있으면 "
         "complete가 false이고 응답의 next를 그대로 인자로 넘겨 이어받습니다. 업체 조건은 게이트웨이에 "
-        "없어 업체목록을 읽으며 맞는 것만 돌려주므로(total_count는 찾은 건수) 기간을 좁히면 빠릅니다. "
+        "없어 업체목록을 읽으며 맞는 것만 돌려주므로(total_count는 거르기 전 건수) 기간을 좁히면 빠릅니다. "
         "계약 하나의 세부·변경·삭제 이력은 get_contract. "
         '예: {"kind": "용역", "agency": "조달청", "start_date": "2026-10-01", "end_date": "2026-10-31"}',
         "Contracts of 나라장터 (goods, works, services or foreign) concluded in a period, by agency "
@@ -286,8 +285,8 @@ def company_filter(company: str) -> Any:
         "'the contract of this notice'. One kind per call, 물품 by default. Defaults: concluded in the "
         "last 30 days up to today (KST), newest first, at most 50. When more exist `complete` is false: "
         "call again with the answer's `next` as the arguments. The gateway cannot filter by company, so "
-        "`company` reads the contracts' 업체목록 and returns the matches (`total_count` counts them): "
-        "narrow the dates to make it fast. For one contract's details, changes and deletions use "
+        "`company` reads the contracts' 업체목록 and returns the matches (`total_count` counts rows "
+        "before it): narrow the dates to make it fast. For one contract's details, changes and deletions use "
         'get_contract. Example: {"kind": "용역", "agency": "조달청", "start_date": "2026-10-01", '
         '"end_date": "2026-10-31"}',
     ),
@@ -300,9 +299,17 @@ async def search_contracts(ctx: Context, p: SearchContracts) -> Listing[Contract
     params = _wire_params(p, kind)
     numbered = bool(p.notice_no or p.request_no)
     window = None if numbered else p.dates_or_last(DEFAULT_DAYS, today=dt.datetime.now(KST).date())
-    if p.company:
-        return await collect_matching(ctx, op, params, p, company_filter(p.company), window=window)
-    return await collect(ctx, op, params, p, window=window if window is not None else (None, None))
+    # The gateway cannot filter by company: the library passes over other companies' rows and
+    # reads big pages while it does (a filter may read many rows per match).
+    return await collect(
+        ctx,
+        op,
+        params,
+        p,
+        window=window if window is not None else (None, None),
+        keep=company_filter(p.company) if p.company else None,
+        page_size=p.page_size or (500 if p.company else None),
+    )
 
 
 # -- one contract ------------------------------------------------------------------------------------

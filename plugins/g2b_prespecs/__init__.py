@@ -40,7 +40,6 @@ from .records import (
     Opinion,
     PreSpec,
 )
-from .scan import collect_matching
 
 __all__ = [
     "OPERATIONS",
@@ -135,7 +134,7 @@ def open_at(now: dt.datetime) -> Any:
         "'이번 주 공개된 사전규격 중 아직 의견을 낼 수 있는 것'은 open_for_comment=true. 한 번에 한 "
         "업무구분만 조회하며 기본은 물품입니다. 기본값: 오늘까지 최근 7일 접수분, 최신 접수순, 최대 50건. "
         "더 있으면 complete가 false이고 응답의 next를 그대로 인자로 넘겨 이어받습니다. open_for_comment는 "
-        "게이트웨이에 없는 조건이라 읽으며 거르고 total_count는 찾은 건수입니다. 사전규격 하나의 품목과 "
+        "게이트웨이에 없는 조건이라 읽으며 거르고 total_count는 거르기 전 건수입니다. 사전규격 하나의 품목과 "
         "등록된 의견은 get_prespec. "
         '예: {"kind": "용역", "keyword": "시스템", "open_for_comment": true}',
         "Pre-specifications (사전규격) of 나라장터: specifications an agency publishes before the bid "
@@ -145,7 +144,7 @@ def open_at(now: dt.datetime) -> Any:
         "물품 by default. Defaults: received in the last 7 days up to today (KST), newest first, at most "
         "50. When more exist `complete` is false: call again with the answer's `next` as the arguments. "
         "The gateway cannot filter by deadline, so `open_for_comment` reads on and returns the matches "
-        "(`total_count` counts them). For one pre-spec's goods lines and registered opinions use "
+        "(`total_count` counts rows before it). For one pre-spec's goods lines and registered opinions use "
         'get_prespec. Example: {"kind": "용역", "keyword": "시스템", "open_for_comment": true}',
     ),
     scopes=("g2b:read",),
@@ -155,9 +154,10 @@ async def search_prespecs(ctx: Context, p: SearchPreSpecs) -> Listing[PreSpec]:
     op = SEARCH[KINDS[p.kind]]
     now = dt.datetime.now(KST)
     window = p.dates_or_last(DEFAULT_DAYS, today=now.date())
-    if p.open_for_comment:
-        return await collect_matching(ctx, op, _wire_params(p), p, open_at(now), window=window)
-    return await collect(ctx, op, _wire_params(p), p, window=window)
+    # "Still open for comment" is no gateway filter: the library passes over closed ones.
+    keep = open_at(now) if p.open_for_comment else None
+    page_size = p.page_size or (500 if keep else None)
+    return await collect(ctx, op, _wire_params(p), p, window=window, keep=keep, page_size=page_size)
 
 
 # -- one pre-spec ------------------------------------------------------------------------------------

@@ -126,13 +126,14 @@ async def test_notice_number_finds_the_contracts_of_that_notice(http: httpx.Asyn
 
 async def test_company_filter_reads_on_until_the_limit_matches(http: httpx.AsyncClient) -> None:
     by_number = await call(http, "search_contracts", {"company": "101-81-09147", "limit": 7, **MONTH})
-    assert len(by_number["items"]) == 7 and by_number["total_count"] == 7
+    # total_count is what the gateway reported before the tool's own filter.
+    assert len(by_number["items"]) == 7 and by_number["total_count"] >= 7
     assert all(SANDBOX_COMPANY in i["companies"] for i in by_number["items"])
     assert by_number["complete"] is False and by_number["next"]["company"] == "101-81-09147"
     by_name = await call(http, "search_contracts", {"company": "현대자동차", "limit": 7, **MONTH})
     assert [i["contract_no"] for i in by_name["items"]] == [i["contract_no"] for i in by_number["items"]]
     none = await call(http, "search_contracts", {"company": "없는업체이름", **MONTH})
-    assert none["items"] == [] and none["complete"] is True and none["total_count"] == 0
+    assert none["items"] == [] and none["complete"] is True
 
 
 async def test_company_scan_continues_without_gap_or_repeat(http: httpx.AsyncClient) -> None:
