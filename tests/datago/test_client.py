@@ -616,3 +616,25 @@ async def test_a_cursor_on_a_day_precision_date_asks_for_that_whole_day_again() 
             DAILY_ROWS, {}, window=window, page_size=100, limit=3, cursor=first.next["cursor"]
         )
     assert server.ends[0] == "202501292359"  # the boundary day to its last minute, not its first
+
+
+@pytest.mark.parametrize("limit", [1, 4, 9])
+async def test_a_filter_the_gateway_lacks_keeps_the_limit_and_next_exact(limit: int) -> None:
+    start, end = dt.date(2025, 1, 1), dt.date(2025, 2, 28)
+
+    def even_days(row: DayRow) -> bool:
+        return row.day is not None and row.day.day % 2 == 0
+
+    got: list[str] = []
+    cursor = None
+    async with engine(DatedServer()) as upstream:
+        for _ in range(100):
+            listing = await upstream.collect(
+                DAILY_ROWS, {}, window=(start, end), page_size=10, limit=limit, cursor=cursor, keep=even_days
+            )
+            assert len(listing.items) <= limit and all(even_days(r) for r in listing.items)
+            got += ids(listing)
+            if listing.complete:
+                break
+            cursor = listing.next["cursor"]
+    assert got == [d for d in every_day(start, end)[::-1] if int(d[-2:]) % 2 == 0]
