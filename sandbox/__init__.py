@@ -26,7 +26,10 @@ Deliberate deviations from the real gateway:
 - Without date params an operation returns its whole record set (the real one defaults some
   operations to "today"); a demo must not come back empty.
 - Past the last page the answer is code 00 with no items and the true totalCount.
-- All date-range params of an operation filter one timestamp per record.
+- All date-range params of an operation filter one timestamp per record: the field the
+  ``inqryDiv`` mode names (개찰일시 -> ``rlOpengDt``, 계약체결일자 -> ``cntrctCnclsDate`` …, as
+  upstream; ``Operation.date_modes``), else the record's main date (``rgstDt``, ``bidNtceDt`` …).
+  Rows come in its order, ascending.
 - Codes and numbers (기관코드, 물품분류번호 …) unknown to the vocabularies still find records made up
   around them; names it has no vocabulary for (업종명, 영문품명 …) are carried as searched.
 - A missing key answers 30 like a wrong one (a live probe once saw 20 SERVICE_KEY_IS_NULL).

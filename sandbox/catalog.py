@@ -53,6 +53,9 @@ class Operation(msgspec.Struct, frozen=True, dict=True):
     fields: tuple[Field, ...]
     invented_fields: bool
     date_ranges: tuple[DateRange, ...]
+    # inqryDiv mode -> the item field its date range filters and orders by (modes naming a moment
+    # that a field prints; derived from the doc's wording by scripts/build_sandbox_catalog.py).
+    date_modes: dict[str, str] = msgspec.field(default_factory=dict)
     name: str = ""
 
     @functools.cached_property

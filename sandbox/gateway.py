@@ -112,7 +112,9 @@ class Gateway:
                 if value and name in op.param_names and name not in op.date_params and name != "inqryDiv"
             )
         )
-        universe = self.state.universe(op, filters)
+        # The mode names the date the range filters and the rows are ordered by (개찰일시 ...).
+        anchor = op.date_modes.get(params.get("inqryDiv", ""))
+        universe = self.state.universe(op, filters, anchor)
         now = self.state.clock()
         # Records stamped before the current minute (their seconds cannot run past "now").
         first, last = 0, universe.index_at(now)  # record index range [first, last)

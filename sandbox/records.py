@@ -1,8 +1,14 @@
 """The record universe of one query: a fixed, date-ordered set of rows for (operation, filters).
 
-Record ``i`` is a pure function of (seed, operation, non-date filters, i). Its timestamp grows
-with ``i``, so a date range is a contiguous index range found by bisection, and splitting a range
-in two returns exactly the same records as asking for the whole.
+Record ``i`` is a pure function of (seed, operation, non-date filters, the mode's date field, i).
+Its timestamp grows with ``i``, so a date range is a contiguous index range found by bisection,
+and splitting a range in two returns exactly the same records as asking for the whole.
+
+The timestamp is printed in the field the query's ``inqryDiv`` mode filters (``rlOpengDt`` for
+개찰일시, ``cntrctCnclsDate`` for 계약체결일자 …: ``Operation.date_modes``), so a range selects, and
+rows come ordered, by what they print there. Without such a mode, or when the mode names the main
+date, it is the record's main date (``rgstDt``, ``bidNtceDt`` …: ``RecordSchema.anchor_fields``);
+otherwise the main date is put back before it by that field's usual offset (``schema.ModePlan``).
 
 No record lies in the future (``timeline``): the timeline ends before the app was created, the
 gateway serves only the prefix stamped before the request's minute, and ``rows(…, now)`` empties
@@ -18,7 +24,7 @@ from .determinism import mix64, stable_hash, unit_float
 from .fields import KEY_FIELDS
 from .matching import Filters, Overrides, resolve
 from .schema import AMOUNT_BUCKETS, BASE_ROWS, DATE_PROFILES, RecordSchema
-from .timeline import Timeline, format_minute
+from .timeline import WORK_MINUTES, WORK_START, Timeline, format_minute
 from .vocab import COMPANIES, INSTITUTIONS
 
 __all__ = ["Filters", "Universe", "universe_size"]
@@ -53,9 +59,17 @@ class Universe:
     """All records of one (operation, filters) query, in timestamp order."""
 
     def __init__(
-        self, schema: RecordSchema, timeline: Timeline, filters: Filters, size: int, overrides: Overrides
+        self,
+        schema: RecordSchema,
+        timeline: Timeline,
+        filters: Filters,
+        size: int,
+        overrides: Overrides,
+        anchor: str | None = None,
     ) -> None:
+        """``anchor``: the item field the query's mode filters (``Operation.date_modes``), if any."""
         self.schema = schema
+        self.plan = schema.mode_plan(anchor)
         self.timeline = timeline
         self.size = size
         self.key = stable_hash(schema.seed, schema.op.name, filters)
@@ -69,13 +83,19 @@ class Universe:
         self._fixed_item = [schema.item_fragment(item) for item in o.item]
 
     def minute_of(self, i: int) -> int:
-        """Timestamp (minute since EPOCH) of record ``i``: evenly spread, jittered, monotonic."""
+        """Timestamp (minute since EPOCH) of record ``i``: evenly spread, jittered, monotonic.
+
+        The moment the query's date range filters: the mode's field, else the main date.
+        """
         return self._minute(i, mix64(self.key + i))
 
     def _minute(self, i: int, h: int) -> int:
+        return self.timeline.at(int(self._position(i, h)))
+
+    def _position(self, i: int, h: int) -> float:
         # Record i sits at a jittered point of its own slot [i, i+1) of business time. Float
         # rounding is monotonic, so timestamps never decrease with i and bisection stays valid.
-        return self.timeline.at(int((i + (h >> 11) * _TO_UNIT) * self._scale))
+        return (i + (h >> 11) * _TO_UNIT) * self._scale
 
     def index_at(self, minute: int) -> int:
         """Index of the first record at or after ``minute`` (bisection: O(log n))."""
@@ -106,6 +126,7 @@ class Universe:
             self._fixed_item,
         )
         event_reach = s.event_reach
+        plan = self.plan
         out = []
         for i in range(start, stop):
             h = mix64(self.key + i)
@@ -124,15 +145,23 @@ class Universe:
                 row.update(s.item_amounts(item, bucket))
             else:
                 row.update(s.amount_fragment(bucket))
-            minute = self._minute(i, h)
-            profile, day = (h >> 42) % DATE_PROFILES, minute // 1440
+            position = self._position(i, h)
+            stamp = minute = self.timeline.at(int(position))
+            # Seconds: how far into its minute the record sits, so they grow with i within a minute.
+            second = int((position - int(position)) * 60)
+            profile = (h >> 42) % DATE_PROFILES
+            if plan is not None:  # the main date, before the mode's field by its usual offset
+                minute = _main_minute(stamp, plan.days[profile], mix64(h))
+            day = minute // 1440
             if now is not None and day * 1440 + event_reach[profile] > now:
                 row.update(s.date_fragment_until(profile, day, now))
             else:
                 row.update(s.date_fragment(profile, day))
-            second = (h >> 46) % 60
             for name, fmt in s.anchor_fields:
                 row[name] = format_minute(minute, second, fmt)
+            if plan is not None:
+                for name, fmt in plan.fields:
+                    row[name] = format_minute(stamp, second, fmt)
             year = format_minute(minute, 0, "year")
             for spec in s.ids:
                 row[spec.name] = spec.value(i, year)
@@ -150,6 +179,14 @@ class Universe:
                 row[name] = pre + row.get(id_field, "") + post
             out.append(row)
         return out
+
+
+def _main_minute(stamp: int, days: int, h: int) -> int:
+    """A record's main date ``days`` days before ``stamp``, in business hours and never after it."""
+    of_day = stamp % 1440
+    if days == 0:  # the same day (e.g. 접수일시 at 18:00 after a 등록일시): at or before the stamp
+        return stamp - h % (max(0, of_day - WORK_START) + 1)
+    return (stamp // 1440 - days) * 1440 + WORK_START + h % WORK_MINUTES
 
 
 def _pick(choices: tuple[_T, ...] | list[_T], h: int) -> _T | None:

@@ -38,6 +38,7 @@ __all__ = [
     "BASE_ROWS",
     "DATE_PROFILES",
     "IdSpec",
+    "ModePlan",
     "RecordSchema",
     "is_scheduled",
     "schema_for",
@@ -145,6 +146,18 @@ class IdSpec(NamedTuple):
         return year + seq[4:] if self.year_prefix else seq
 
 
+class ModePlan(NamedTuple):
+    """Dating of records whose query mode filters a date other than the record's main one.
+
+    The universe's timeline then stamps ``fields`` (the mode's field and any sharing its stem, as
+    ``bidClseDate``/``bidClseTm`` do); the main date sits ``days[profile]`` days before, where the
+    field's usual offset puts it, so the other dates keep their relation (``RecordSchema.mode_plan``).
+    """
+
+    fields: tuple[tuple[str, str], ...]  # (name, response format)
+    days: tuple[int, ...]  # per date profile: days from the main date to the mode's field
+
+
 class RecordSchema:
     """Everything needed to build rows of one operation, derived once per (operation, seed)."""
 
@@ -192,6 +205,25 @@ class RecordSchema:
             for offsets in self._offsets
         ]
         self.event_reach = [max((m for _, m in e), default=-(1 << 40)) for e in self._events]
+        self._plans: dict[str | None, ModePlan | None] = {}
+
+    def mode_plan(self, anchor: str | None) -> ModePlan | None:
+        """How to date records when the query's ``inqryDiv`` filters field ``anchor``.
+
+        The real gateway filters and orders by the moment the mode names (``Operation.date_modes``:
+        개찰일시 -> ``rlOpengDt``, 계약체결일자 -> ``cntrctCnclsDate`` ...). None when ``anchor`` is
+        already among the record's main dates (``anchor_fields``) or is not a date of the operation:
+        records are then dated as without a mode.
+        """
+        if anchor in self._plans:
+            return self._plans[anchor]
+        plan = None
+        if anchor in self.dates and anchor not in {name for name, _ in self.anchor_fields}:
+            stem = date_stem(anchor)
+            fields = tuple((n, f) for n, f, s in self.derived_fields if s == stem)
+            plan = ModePlan(fields, tuple(offsets[stem][0] for offsets in self._offsets))
+        self._plans[anchor] = plan
+        return plan
 
     def _add(self, name: str, sample: str, kind: tuple[str, tuple[str, ...]]) -> None:
         what, detail = kind

@@ -28,7 +28,7 @@ class SandboxState:
         self.stats = Stats()
         self.faults = FaultPlan()
         self.limiter = Limiter()
-        self._universes: dict[tuple[str, Filters, int], Universe] = {}
+        self._universes: dict[tuple[str, Filters, int, str | None], Universe] = {}
         self.config = config  # replaced whole by PUT /_sandbox/config (seed and period stay)
         # Resolved once: a default period ending "today" must not move under a running client.
         # The timeline stops at the start of this hour (KST): every record lies in the past, and
@@ -38,18 +38,24 @@ class SandboxState:
         # The current minute (KST, since ``dates.EPOCH``): no record is served from after it.
         self.clock: Callable[[], int] = minute_now
 
-    def universe(self, op: Operation, filters: Filters) -> Universe:
-        """The record universe of (op, filters) under the current config (cached)."""
+    def universe(self, op: Operation, filters: Filters, anchor: str | None = None) -> Universe:
+        """The record universe of (op, filters) under the current config (cached).
+
+        ``anchor``: the item field the query's ``inqryDiv`` mode filters (``Operation.date_modes``).
+        """
         config = self.config
         size = universe_size(op, filters, config.seed, config.rows) if self.timeline.minutes else 0
-        key = (op.name, filters, size)
+        schema = schema_for(op, config.seed)
+        if schema.mode_plan(anchor) is None:
+            anchor = None  # dated as without a mode: share that universe
+        key = (op.name, filters, size, anchor)
         universe = self._universes.get(key)
         if universe is None:
             if len(self._universes) >= _MAX_UNIVERSES:
                 self._universes.pop(next(iter(self._universes)))
-            schema = schema_for(op, config.seed)
             overrides = resolve(op, filters, config.seed) or _NOTHING
-            universe = self._universes[key] = Universe(schema, self.timeline, filters, size, overrides)
+            universe = Universe(schema, self.timeline, filters, size, overrides, anchor)
+            self._universes[key] = universe
         return universe
 
     def reset(self) -> None:

@@ -11,10 +11,11 @@ No record is stamped after "now" (KST), as on the real gateway:
 - The gateway still serves only the records stamped before the request's minute
   (``SandboxState.clock``, a no-op unless a test sets the clock back); those are a prefix of the
   timestamp order, so a split date range adds up to the whole either way.
-- A record's other dates follow its timestamp: those recording an event (change, input, receipt,
-  award …) are empty while still ahead of the request's "now", so they fill in as the clock
-  passes them; scheduled ones (deadline, opening, contract end …) may lie ahead, as they do
-  upstream (``schema.is_scheduled``).
+- The timestamp is printed in the date field the query's ``inqryDiv`` mode filters, else in the
+  record's main date (``records``). A record's other dates follow it: those recording an event
+  (change, input, receipt, award …) are empty while still ahead of the request's "now", so they
+  fill in as the clock passes them; scheduled ones (deadline, opening, contract end …) may lie
+  ahead, as they do upstream (``schema.is_scheduled``).
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ files next to it (``samples/doc-examples/``) fill item-field samples the catalog
 
 The output keeps only what the fake gateway needs, per operation: service, path prefix, request
 params (name, safe ``required`` flag, sample), item fields (name, name_ko, sample), date-range params
-with their request format, and the per-call range limit parsed into unit and amount.
+with their request format, the per-call range limit parsed into unit and amount, and per 조회구분
+(``inqryDiv``) mode the item field its date range filters (``date_modes``, see ``_date_modes``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,31 @@ CONDITIONAL = re.compile(r"경우\s*필수|선택시\s*필수|입력값이 없�
 LIMIT = re.compile(r"^(\w+):.*?(\d+)\s*(개월|년|주일|주|일)")
 UNITS = {"개월": "month", "년": "year", "주일": "week", "주": "week", "일": "day"}
 PRACTICE_LIMIT = {"unit": "month", "amount": 1, "source": "practice"}
+# One mode of an inqryDiv wording: "1:등록일시", "2.입찰공고번호", "1..공고일시", "4공고번호".
+MODE = re.compile(r"(\d)\s*(?:[:.]+\s*)?([가-힣][^,\d]*?)(?=\s*(?:,|\d\s*(?:[:.]+\s*)?[가-힣]|$))")
+# A mode label that names a moment (the others name a number: 입찰공고번호, 사업자등록번호 ...).
+DATE_LABEL = re.compile(r"(일시|일자|일)$")
+# The docs call one moment by different names in the mode and in the item field; these are the
+# item fields' names (name_ko) a mode label may mean, first present wins. 낙찰 lists print only the
+# actual opening (실개찰일시) for "개찰일시"; UsrInfoService02 says "등록일기준"/"시스템등록일기준" for
+# 등록일시; the 물품목록 change history prints its change moment as 물품정보변경일자; "재재" is the
+# doc's typo for 제재.
+MODE_FIELD_NAMES = {
+    "공고게시일시": ("공고게시일시", "입찰공고일시", "게시일시"),
+    "공고일시": ("공고일시", "입찰공고일시", "공고게시일시", "게시일시"),
+    "개찰일시": ("개찰일시", "실개찰일시"),
+    "계약일자": ("계약일자", "계약체결일자"),
+    "가격게시일시": ("가격게시일시", "게시일시"),
+    "등록일": ("등록일시",),
+    "등록일자": ("등록일자", "등록일시"),
+    "시스템등록일": ("등록일시",),
+    "변경일": ("변경일시",),
+    "변경일시": ("변경일시", "물품정보변경일자"),
+    "시스템변경일": ("변경일시",),
+    "재재시작일자": ("제재시작일자",),
+    "최초계약납품요구일자": ("최초계약(납품요구)일자",),
+}
+DATE_FIELD = re.compile(r"(Dt|Date)$")
 
 # UsrInfoService02's portal page lists no response fields at all. These names follow the retired
 # UsrInfoService responses so the fake answers with something; flagged "invented" in the output.
@@ -159,7 +185,38 @@ def _trim_operation(
         "fields": fields,
         "invented_fields": invented,
         "date_ranges": _date_ranges(params, limits, op),
+        "date_modes": _date_modes(op.get("inqryDiv") or "", fields),
     }
+
+
+def _date_modes(wording: str, fields: list[list[str]]) -> dict[str, str]:
+    """{inqryDiv mode: item field its date range filters}, for the modes that name a moment.
+
+    Derived here, at build time, from the doc's own wording ("1:등록일시, 2.입찰공고번호, 3.변경일시"
+    -> {"1": "rgstDt", "3": "chgDt"}) so the table sits next to the other facts taken from the
+    reference, is reviewable in the packaged catalog, and the sandbox does no text parsing at load.
+    The real gateway filters and orders by the moment the mode names; the sandbox anchors each
+    record's timeline on that field (``sandbox.schema.RecordSchema.mode_plan``). Left out: modes
+    naming a number, a moment no item field prints (결재일시; 접수일시 where only 입력일시 is
+    printed), and "1. 발주년월, 게시일시" (two ranges at once): those keep the record's main date.
+    """
+    by_name_ko: dict[str, list[str]] = {}
+    for name, name_ko, _ in fields:
+        if DATE_FIELD.search(name):
+            by_name_ko.setdefault(name_ko.replace(" ", ""), []).append(name)
+    text = re.sub(r"^.*?조회구분(\s*입력)?[,\s]*", "", wording.replace("\n", " "))
+    modes: dict[str, str] = {}
+    for number, raw in MODE.findall(text):
+        label = re.sub(r"\([^)]*\)?", "", raw)  # "(입찰공고)", "(선택: 입찰공고차수)"
+        label = re.sub(r"(기준)?\s*검색$|기준$", "", label.strip(" ,.)")).replace(" ", "")
+        if number in modes or not DATE_LABEL.search(label):
+            continue
+        for name_ko in MODE_FIELD_NAMES.get(label, (label,)):
+            names = by_name_ko.get(name_ko, [])
+            if len(names) == 1:
+                modes[number] = names[0]
+                break
+    return modes
 
 
 def _safely_required(param: dict[str, Any]) -> bool:

@@ -104,16 +104,7 @@ async def test_rest_search_defaults_to_goods_of_the_last_week_newest_first(http:
     assert first["spec_no"].startswith("R") and first["title"] and isinstance(first["budget"], int)
 
 
-SANDBOX_ANCHOR = (
-    "sandbox gap: it filters PPSSrch dates on rgstDt, while the gateway's inqryDiv 1 filters 접수일시 "
-    "(rcptDt), which the sandbox prints at 18:00-18:49 of the same day: within a day its order is not "
-    "rcptDt order, so a cursor on rcptDt can repeat a record"
-)
-
-
-@pytest.mark.parametrize(
-    "kind", ["용역", pytest.param("물품", marks=pytest.mark.xfail(reason=SANDBOX_ANCHOR, strict=False))]
-)
+@pytest.mark.parametrize("kind", ["용역", "물품"])
 async def test_range_order_and_next_give_exactly_the_whole_range(http: httpx.AsyncClient, kind: str) -> None:
     arguments: dict[str, Any] = {"kind": kind, **SEASON, "limit": 500}
     whole = await call(http, "search_prespecs", arguments)
