@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+import re
+from typing import NamedTuple
+
+from .dates import EPOCH, day_number
 from .determinism import stable_hash
 from .vocab import (
     DEPARTMENTS,
     GOODS,
+    INSTITUTIONS,
     SERVICES,
     STREETS,
     WORKS,
@@ -17,10 +24,17 @@ from .vocab import (
 )
 
 __all__ = [
+    "NOTICE_DATE_GROUPS",
+    "NOTICE_FIELDS",
+    "NOTICE_KINDS",
     "TITLE_WORDS",
+    "NoticeFacts",
     "company_values",
     "institution_values",
     "item_values",
+    "notice_facts",
+    "notice_kind",
+    "notice_number",
     "pool_for",
     "pool_name",
     "title",
@@ -171,3 +185,101 @@ def _variants(
                 f"{year}년도 {item_name}", f"{short} {item_name} 용역(재공고)")  # fmt: skip
     return (f"{year}년 {short} {item_name} 구매", f"{item_name} 구매(제조)",
             f"{short} {item_name} 구매 설치", f"[긴급] {item_name} 구매")  # fmt: skip
+
+
+# -- notices: one number, the same facts in every service ---------------------------------------
+
+NOTICE_FIELDS = ("bidNtceNo", "ntceNo")  # response fields holding a 입찰공고번호
+NOTICE_KINDS = ("물품", "용역", "공사", "외자")  # 업무구분, by ``notice_kind``
+# Date fields a notice's facts fix, by what they date (the rest follow the record's own profile).
+NOTICE_DATE_GROUPS = {
+    "bidNtceDt": "notice", "bidNtceDate": "notice", "bidNtceBgn": "notice",
+    "bidClseDt": "deadline", "bidClseDate": "deadline", "bidClseTm": "deadline",
+    "opengDt": "opening", "opengDate": "opening", "opengTm": "opening", "rlOpengDt": "opening",
+}  # fmt: skip
+_NOTICE_NO = re.compile(r"R(\d{2})BK(\d{6})(\d{2})")
+_POOLS = (GOODS, SERVICES, WORKS, GOODS)
+
+
+class NoticeFacts(NamedTuple):
+    """What every service says about one notice number (``notice_facts``)."""
+
+    kind: int  # index into NOTICE_KINDS
+    pool: tuple[Item, ...]
+    inst_a: int  # index into INSTITUTIONS: 공고기관
+    inst_b: int  # 수요기관
+    item: int  # index into ``pool``
+    variant: int  # title variant hash (``title``)
+    bucket: int  # amount bucket of the other amounts
+    price: int  # 추정가격 (KRW)
+    notice: int | None  # 공고일시, minute since EPOCH; None when the number does not encode one
+    second: int
+    days: int  # 공고 to 개찰, whole days (same time of day); 마감 an hour before 개찰
+
+    def minutes(self, group: str) -> int | None:
+        """The minute of ``group`` ("notice", "deadline", "opening"), None if unknown."""
+        if self.notice is None:
+            return None
+        opening = self.notice + self.days * 1440
+        return {"notice": self.notice, "opening": opening, "deadline": opening - 60}[group]
+
+
+def notice_kind(op_name: str) -> int:
+    """The 업무구분 (index into NOTICE_KINDS) of the notices an operation lists."""
+    for k, key in enumerate(("Thng", "Servc", "Cnstwk", "Frgcpt")):
+        if key in op_name:
+            return k
+    return 0
+
+
+def opening_days(q: int) -> int:
+    """Days from notice to opening for a number whose last two digits are ``4 * q + kind``."""
+    return 5 + q % 10
+
+
+def quarter_of(second: int) -> int:
+    """The sub-minute slot (0..24) a record at ``second`` takes: numbers keep the order of seconds."""
+    return min(24, second * 25 // 60)
+
+
+@functools.lru_cache(maxsize=64)
+def _year_start(year: int) -> int:
+    return day_number(dt.date(year, 1, 1)) * 1440
+
+
+def notice_number(minute: int, kind: int, q: int) -> str:
+    """The 입찰공고번호 of a ``kind`` notice published at ``minute`` in sub-minute slot ``q``.
+
+    ``R{yy}BK{minute of the year:06d}{4q + kind:02d}``: the number carries its notice date, so any
+    service can tell a notice's dates from its number alone (``notice_facts``).
+    """
+    year = (EPOCH + dt.timedelta(days=minute // 1440)).year
+    return f"R{year % 100:02d}BK{minute - _year_start(year):06d}{4 * q + kind:02d}"
+
+
+@functools.lru_cache(maxsize=8192)
+def notice_facts(seed: int, number: str) -> NoticeFacts:
+    """A notice's core facts, a pure function of (seed, number): every service agrees on them.
+
+    Numbers ``notice_number`` makes decode to their date; any other number (legacy, odd) still has
+    a title, institutions, kind and price, but no dates (records keep their own).
+    """
+    h = stable_hash(seed, "notice", number)
+    notice = None
+    match = _NOTICE_NO.fullmatch(number)
+    if match:
+        year, moy, k = 2000 + int(match.group(1)), int(match.group(2)), int(match.group(3))
+        if moy < _year_start(year + 1) - _year_start(year):
+            notice = _year_start(year) + moy
+    else:
+        k = h % 100
+    kind, q = k % 4, min(24, k // 4)
+    pool = _POOLS[kind]
+    n = len(INSTITUTIONS)
+    a = (h >> 6) % n
+    b = a if (h >> 12) & 1 else (h >> 13) % n
+    price = (1 + (h >> 32) % 900) * 10 ** (5 + (h >> 44) % 3)
+    return NoticeFacts(
+        kind, pool, a, b, (h >> 26) % len(pool), h >> 50, (h >> 20) % 1024, price, notice,
+        q * 60 // 25, opening_days(q),
+    )  # fmt: skip

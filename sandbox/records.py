@@ -19,13 +19,14 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from . import entities
 from .catalog import Operation
 from .determinism import mix64, stable_hash, unit_float
 from .fields import KEY_FIELDS
 from .matching import Filters, Overrides, resolve
 from .schema import AMOUNT_BUCKETS, BASE_ROWS, DATE_PROFILES, RecordSchema
 from .timeline import WORK_MINUTES, WORK_START, Timeline, format_minute
-from .vocab import COMPANIES, INSTITUTIONS
+from .vocab import COMPANIES, INSTITUTIONS, Item
 
 __all__ = ["Filters", "Universe", "universe_size"]
 
@@ -81,6 +82,21 @@ class Universe:
         self._fixed_b = [schema.inst_fragment("b", inst) for inst in o.inst_b]
         self._fixed_corp = [schema.corp_fragment(corp) for corp in o.corp]
         self._fixed_item = [schema.item_fragment(item) for item in o.item]
+        # A notice number pins the record's core facts (``entities.notice_facts``): in a lookup by
+        # number that number, in a list one made from the record's own date (``_notice_of``).
+        self.notice_field = next((s.name for s in schema.ids if s.name in entities.NOTICE_FIELDS), None)
+        self.notice_lookup = o.fields.get(self.notice_field or "")
+        self.notice_kind = entities.notice_kind(schema.op.name)
+        self.notice_dates = [
+            (name, fmt, entities.NOTICE_DATE_GROUPS[name])
+            for name, fmt in schema.dates.items()
+            if name in entities.NOTICE_DATE_GROUPS
+        ]
+        stamped = [n for n, _ in (self.plan.fields if self.plan else schema.anchor_fields)]
+        groups = {entities.NOTICE_DATE_GROUPS.get(n) for n in stamped}
+        # What the record's timestamp dates: its notice, its opening, or something after both.
+        self.notice_role = "notice" if "notice" in groups else "opening" if "opening" in groups else "other"
+        self._item_frag_cache: dict[Item, dict[str, str]] = {}
 
     def minute_of(self, i: int) -> int:
         """Timestamp (minute since EPOCH) of record ``i``: evenly spread, jittered, monotonic.
@@ -132,19 +148,6 @@ class Universe:
             h = mix64(self.key + i)
             row = template.copy()
             row.update(base_rows[h % BASE_ROWS])
-            a = (h >> 6) % n_inst
-            b = a if (h >> 12) & 1 else (h >> 13) % n_inst  # often the publisher is also the buyer
-            row.update(_pick(fixed_a, h >> 6) or inst_a_frags[a])
-            row.update(_pick(fixed_b, h >> 13) or inst_b_frags[b])
-            row.update(_pick(fixed_corp, h >> 19) or corp_frags[(h >> 19) % n_corp])
-            item_index = (h >> 26) % n_item
-            row.update(_pick(fixed_item, h >> 26) or item_frags[item_index])
-            item = _pick(o.item, h >> 26) or items[item_index]
-            bucket = (h >> 32) % AMOUNT_BUCKETS
-            if s.unit_priced:
-                row.update(s.item_amounts(item, bucket))
-            else:
-                row.update(s.amount_fragment(bucket))
             position = self._position(i, h)
             stamp = minute = self.timeline.at(int(position))
             # Seconds: how far into its minute the record sits, so they grow with i within a minute.
@@ -152,6 +155,31 @@ class Universe:
             profile = (h >> 42) % DATE_PROFILES
             if plan is not None:  # the main date, before the mode's field by its usual offset
                 minute = _main_minute(stamp, plan.days[profile], mix64(h))
+            facts = None
+            if self.notice_field is not None:
+                number = self.notice_lookup or self._notice_of(stamp, second)
+                facts = entities.notice_facts(s.seed, number)
+                pool = facts.pool
+                a, b = facts.inst_a, facts.inst_b
+                item = pool[facts.item]
+                item_frag = item_frags[facts.item] if pool is items else self._item_frag(item)
+                bucket, variant = facts.bucket, facts.variant
+            else:
+                pool = items
+                a = (h >> 6) % n_inst
+                b = a if (h >> 12) & 1 else (h >> 13) % n_inst  # often the publisher is also the buyer
+                item_index = (h >> 26) % n_item
+                item, item_frag = items[item_index], item_frags[item_index]
+                bucket, variant = (h >> 32) % AMOUNT_BUCKETS, h >> 50
+            row.update(_pick(fixed_a, h >> 6) or inst_a_frags[a])
+            row.update(_pick(fixed_b, h >> 13) or inst_b_frags[b])
+            row.update(_pick(fixed_corp, h >> 19) or corp_frags[(h >> 19) % n_corp])
+            row.update(_pick(fixed_item, h >> 26) or item_frag)
+            item = _pick(o.item, h >> 26) or item
+            if s.unit_priced:
+                row.update(s.item_amounts(item, bucket))
+            else:
+                row.update(s.amount_fragment(bucket))
             day = minute // 1440
             if now is not None and day * 1440 + event_reach[profile] > now:
                 row.update(s.date_fragment_until(profile, day, now))
@@ -167,10 +195,13 @@ class Universe:
                 row[spec.name] = spec.value(i, year)
             for name in s.rank_fields:
                 row[name] = str(i + 1)
+            if facts is not None:
+                row[self.notice_field] = number
+                year = self._apply_notice(row, facts, now) or year
             if s.title_fields:
                 inst = _pick(o.title_insts, h >> 6) or _pick(o.inst_a, h >> 6) or INSTITUTIONS[a]
                 subject = (_pick(o.title_items, h >> 26) or item).name
-                title = s.title(inst, subject, year, h >> 50, o.title_term)
+                title = entities.title(pool, inst, subject, year, variant, o.title_term)
                 for name in s.title_fields:
                     row[name] = title
             if o.fields:
@@ -179,6 +210,44 @@ class Universe:
                 row[name] = pre + row.get(id_field, "") + post
             out.append(row)
         return out
+
+    def _notice_of(self, stamp: int, second: int) -> str:
+        """The number of the notice a listed record (timestamp ``stamp``) belongs to."""
+        q = entities.quarter_of(second)
+        days = entities.opening_days(q)
+        if self.notice_role == "notice":
+            notice = stamp
+        elif self.notice_role == "opening":
+            notice = stamp - days * 1440
+        else:  # awarded or contracted after it was opened
+            notice = stamp - (days + 2) * 1440
+        return entities.notice_number(notice, self.notice_kind, q)
+
+    def _apply_notice(self, row: dict[str, str], facts: entities.NoticeFacts, now: int | None) -> str | None:
+        """Print the notice's dates, 업무구분 and prices; the notice's year, None if it has no date."""
+        if "bsnsDivNm" in row and row["bsnsDivNm"] in entities.NOTICE_KINDS:
+            row["bsnsDivNm"] = entities.NOTICE_KINDS[facts.kind]
+        if "presmptPrce" in row:
+            row["presmptPrce"] = str(facts.price)
+        if "bssamt" in row:
+            row["bssamt"] = str(facts.price + facts.price // 10)
+        notice = facts.notice
+        if notice is None or (now is not None and notice > now):
+            return None  # an odd or future number: the record keeps its own dates
+        for name, fmt, group in self.notice_dates:
+            at = facts.minutes(group)
+            assert at is not None
+            if name == "rlOpengDt" and now is not None and at > now:
+                row[name] = ""  # not opened yet
+            else:
+                row[name] = format_minute(at, facts.second if group != "deadline" else 0, fmt)
+        return format_minute(notice, 0, "year")
+
+    def _item_frag(self, item: Item) -> dict[str, str]:
+        frag = self._item_frag_cache.get(item)
+        if frag is None:
+            frag = self._item_frag_cache[item] = self.schema.item_fragment(item)
+        return frag
 
 
 def _main_minute(stamp: int, days: int, h: int) -> int:

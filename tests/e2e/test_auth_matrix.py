@@ -35,6 +35,28 @@ ARGUMENTS: dict[str, dict[str, Any]] = {
     "read_echo": {"text": "x"},
     "admin_echo": {"text": "x"},
     "crawl_list": {"category": "데스크톱컴퓨터", "limit": 10},
+    "search_bid_notices": {"kind": "물품", "limit": 5},
+    "search_awards": {"kind": "물품", "limit": 5},
+    "search_contracts": {"limit": 5},
+    "search_prespecs": {"limit": 5},
+    "search_procurement_requests": {"limit": 5},
+    "search_order_plans": {"limit": 5},
+    "search_agencies": {"limit": 5},
+    "search_industries": {"limit": 5},
+    "search_operations": {"query": "입찰공고"},
+    "describe_operation": {"operation": "getBidPblancListInfoThng"},
+    "call_operation": {
+        "service": "BidPublicInfoService",
+        "operation": "getBidPblancListInfoThng",
+        "params": {"inqryDiv": "1"},
+        "limit": 5,
+    },
+    "get_bid_notice": {"notice_no": "R26BK01234567", "kind": "물품"},
+    "get_opening_results": {"notice_no": "R26BK01234567", "kind": "물품"},
+    "get_contract": {"contract_no": "R26TA01234567", "kind": "물품"},
+    "get_prespec": {"spec_no": "R26BD01234567", "kind": "물품"},
+    "get_procurement_process": {"number": "R26BK01234567", "kind": "물품"},
+    "get_supplier": {"business_no": "1018109147"},
 }
 CASES = ["none", "wrong", "right"]
 ONLY_READ, ONLY_ADMIN = frozenset({READ}), frozenset({ADMIN})

@@ -39,6 +39,10 @@ DEFAULT_CALLS: dict[str, dict[str, Any]] = {
     "search_awards": {"kind": "물품"},
     "search_contracts": {},
     "search_prespecs": {},
+    "search_procurement_requests": {},
+    "search_order_plans": {},
+    "search_agencies": {},
+    "search_industries": {},
     "call_operation": {
         "service": "BidPublicInfoService",
         "operation": "getBidPblancListInfoThng",
