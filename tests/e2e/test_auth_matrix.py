@@ -57,6 +57,9 @@ ARGUMENTS: dict[str, dict[str, Any]] = {
     "get_prespec": {"spec_no": "R26BD01234567", "kind": "물품"},
     "get_procurement_process": {"number": "R26BK01234567", "kind": "물품"},
     "get_supplier": {"business_no": "1018109147"},
+    "search_nuri_bid_notices": {"kind": "물품", "limit": 5},
+    "search_nuri_awards": {"limit": 5},
+    "search_nuri_contracts": {"limit": 5},
 }
 CASES = ["none", "wrong", "right"]
 ONLY_READ, ONLY_ADMIN = frozenset({READ}), frozenset({ADMIN})

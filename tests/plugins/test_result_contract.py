@@ -43,6 +43,9 @@ DEFAULT_CALLS: dict[str, dict[str, Any]] = {
     "search_order_plans": {},
     "search_agencies": {},
     "search_industries": {},
+    "search_nuri_bid_notices": {"kind": "물품"},
+    "search_nuri_awards": {},
+    "search_nuri_contracts": {},
     "call_operation": {
         "service": "BidPublicInfoService",
         "operation": "getBidPblancListInfoThng",
