@@ -21,6 +21,14 @@ Honest like the real gateway: a name search (품명, 기관명, 업체명, 공�
 sandbox's vocabularies do not hold answers "no data" (code 03), parts of names match (``matching``),
 and no record or past event is dated after "now" (``timeline``).
 
+Consistent across services (``entities.notice_facts``/``contract_facts``): a 입찰공고번호 fixes its
+notice's title, 공고/수요기관, 업무구분, 추정가격/기초금액 and dates (공고, 마감, 개찰) wherever a
+record prints it, in lists and in lookups by number; a listed number encodes its notice date
+(``R{yy}BK{minute of the year}{slot}``), so it resolves by number elsewhere with the same facts. A
+통합계약번호 likewise fixes its 계약체결일자, amounts, company and the notice it came from, and a
+사업자등록번호 names one company everywhere. Filters still win: a list filtered by 기관/품명/공고명
+prints the searched entity even where the number's own facts name another.
+
 Deliberate deviations from the real gateway:
 
 - Without date params an operation returns its whole record set (the real one defaults some

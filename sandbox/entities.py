@@ -10,6 +10,7 @@ from typing import NamedTuple
 from .dates import EPOCH, day_number
 from .determinism import stable_hash
 from .vocab import (
+    COMPANIES,
     DEPARTMENTS,
     GOODS,
     INSTITUTIONS,
@@ -24,12 +25,18 @@ from .vocab import (
 )
 
 __all__ = [
+    "CONTRACT_AMOUNTS",
+    "CONTRACT_DATES",
+    "CONTRACT_FIELDS",
     "NOTICE_DATE_GROUPS",
     "NOTICE_FIELDS",
     "NOTICE_KINDS",
     "TITLE_WORDS",
+    "ContractFacts",
     "NoticeFacts",
     "company_values",
+    "contract_facts",
+    "contract_number",
     "institution_values",
     "item_values",
     "notice_facts",
@@ -283,3 +290,51 @@ def notice_facts(seed: int, number: str) -> NoticeFacts:
         kind, pool, a, b, (h >> 26) % len(pool), h >> 50, (h >> 20) % 1024, price, notice,
         q * 60 // 25, opening_days(q),
     )  # fmt: skip
+
+
+# -- contracts: a 통합계약번호 names its contract, and through it the notice it came from ---------
+
+CONTRACT_FIELDS = ("untyCntrctNo",)
+CONTRACT_DATES = ("cntrctCnclsDate", "cntrctDate")  # 계약체결일자
+CONTRACT_AMOUNTS = ("totCntrctAmt", "thtmCntrctAmt", "cntrctAmt", "ttalCntrctAmt")
+_CONTRACT_NO = re.compile(r"R(\d{2})TA(\d{6})(\d{2})")
+
+
+class ContractFacts(NamedTuple):
+    """What every service says about one contract number (``contract_facts``)."""
+
+    notice: str  # the 입찰공고번호 it was awarded from (its facts: title, institutions, kind)
+    corp: int  # index into vocab.COMPANIES: 계약업체
+    amount: int  # 계약금액 (KRW)
+    concluded: int | None  # 계약체결 minute since EPOCH; None when the number does not encode one
+
+
+def contract_number(minute: int, kind: int, q: int) -> str:
+    """The 통합계약번호 of a contract concluded at ``minute``: ``R{yy}TA{minute of year}{4q+kind}``."""
+    year = (EPOCH + dt.timedelta(days=minute // 1440)).year
+    return f"R{year % 100:02d}TA{minute - _year_start(year):06d}{4 * q + kind:02d}"
+
+
+def contract_notice(concluded: int, kind: int, q: int) -> str:
+    """The notice a contract concluded at ``concluded`` came from: opened two days before."""
+    return notice_number(concluded - (opening_days(q) + 2) * 1440, kind, q)
+
+
+@functools.lru_cache(maxsize=8192)
+def contract_facts(seed: int, number: str) -> ContractFacts:
+    """A contract's core facts, a pure function of (seed, number)."""
+    h = stable_hash(seed, "contract", number)
+    concluded = None
+    match = _CONTRACT_NO.fullmatch(number)
+    if match:
+        year, moy, k = 2000 + int(match.group(1)), int(match.group(2)), int(match.group(3))
+        if moy < _year_start(year + 1) - _year_start(year):
+            concluded = _year_start(year) + moy
+    if concluded is not None:
+        notice = contract_notice(concluded, k % 4, min(24, k // 4))
+    else:  # an undated notice number (its minute of the year is out of range): facts, no dates
+        yy = number[2:4] if number[:4].isdigit() and number.startswith("20") else "25"
+        notice = f"R{yy}BK9{h % 10**7:07d}"
+    price = notice_facts(seed, notice).price
+    amount = int(price * (0.8 + 0.15 * ((h >> 8) % 1000) / 1000)) // 10 * 10  # 낙찰률 80-95%
+    return ContractFacts(notice, h % len(COMPANIES), amount, concluded)

@@ -86,6 +86,9 @@ class Universe:
         # number that number, in a list one made from the record's own date (``_notice_of``).
         self.notice_field = next((s.name for s in schema.ids if s.name in entities.NOTICE_FIELDS), None)
         self.notice_lookup = o.fields.get(self.notice_field or "")
+        self.contract_field = next((s.name for s in schema.ids if s.name in entities.CONTRACT_FIELDS), None)
+        self.contract_lookup = o.fields.get(self.contract_field or "")
+        self.contract_dates = [(n, f) for n, f in schema.dates.items() if n in entities.CONTRACT_DATES]
         self.notice_kind = entities.notice_kind(schema.op.name)
         self.notice_dates = [
             (name, fmt, entities.NOTICE_DATE_GROUPS[name])
@@ -155,9 +158,14 @@ class Universe:
             profile = (h >> 42) % DATE_PROFILES
             if plan is not None:  # the main date, before the mode's field by its usual offset
                 minute = _main_minute(stamp, plan.days[profile], mix64(h))
-            facts = None
-            if self.notice_field is not None:
-                number = self.notice_lookup or self._notice_of(stamp, second)
+            facts = contract = None
+            if self.contract_field is not None and not self.notice_lookup:
+                contract_no = self.contract_lookup or self._contract_of(stamp, second)
+                contract = entities.contract_facts(s.seed, contract_no)
+            if self.notice_field is not None or contract is not None:
+                number = self.notice_lookup or (
+                    contract.notice if contract else self._notice_of(stamp, second)
+                )
                 facts = entities.notice_facts(s.seed, number)
                 pool = facts.pool
                 a, b = facts.inst_a, facts.inst_b
@@ -173,7 +181,8 @@ class Universe:
                 bucket, variant = (h >> 32) % AMOUNT_BUCKETS, h >> 50
             row.update(_pick(fixed_a, h >> 6) or inst_a_frags[a])
             row.update(_pick(fixed_b, h >> 13) or inst_b_frags[b])
-            row.update(_pick(fixed_corp, h >> 19) or corp_frags[(h >> 19) % n_corp])
+            corp_index = contract.corp if contract else (h >> 19) % n_corp
+            row.update(_pick(fixed_corp, h >> 19) or corp_frags[corp_index])
             row.update(_pick(fixed_item, h >> 26) or item_frag)
             item = _pick(o.item, h >> 26) or item
             if s.unit_priced:
@@ -196,8 +205,12 @@ class Universe:
             for name in s.rank_fields:
                 row[name] = str(i + 1)
             if facts is not None:
-                row[self.notice_field] = number
+                if self.notice_field is not None:
+                    row[self.notice_field] = number
                 year = self._apply_notice(row, facts, now) or year
+            if contract is not None:
+                row[self.contract_field] = contract_no
+                self._apply_contract(row, contract, now)
             if s.title_fields:
                 inst = _pick(o.title_insts, h >> 6) or _pick(o.inst_a, h >> 6) or INSTITUTIONS[a]
                 subject = (_pick(o.title_items, h >> 26) or item).name
@@ -222,6 +235,21 @@ class Universe:
         else:  # awarded or contracted after it was opened
             notice = stamp - (days + 2) * 1440
         return entities.notice_number(notice, self.notice_kind, q)
+
+    def _contract_of(self, stamp: int, second: int) -> str:
+        """The number of the contract a listed record (timestamp ``stamp``) belongs to."""
+        return entities.contract_number(stamp, self.notice_kind, entities.quarter_of(second))
+
+    def _apply_contract(self, row: dict[str, str], contract: entities.ContractFacts, now: int | None) -> None:
+        """Print the contract's amounts and 계약체결일자 (unless still ahead of ``now``)."""
+        for name in entities.CONTRACT_AMOUNTS:
+            if name in row:
+                row[name] = str(contract.amount)
+        at = contract.concluded
+        if at is None or (now is not None and at > now):
+            return
+        for name, fmt in self.contract_dates:
+            row[name] = format_minute(at, 0, fmt)
 
     def _apply_notice(self, row: dict[str, str], facts: entities.NoticeFacts, now: int | None) -> str | None:
         """Print the notice's dates, 업무구분 and prices; the notice's year, None if it has no date."""

@@ -22,7 +22,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from naramarket.datago import Listing, ListQuery, collect
+from naramarket.datago import MAX_LIMIT, Listing, ListQuery, collect
 from naramarket.datago.g2b import KST
 from naramarket.kernel import Context, Register, hookimpl, tool
 
@@ -87,6 +87,16 @@ def _digits(text: str) -> str:
 class SearchNuriBidNotices(ListQuery):
     """Parameters of ``search_nuri_bid_notices``: a kind, posting dates (both or neither), filters."""
 
+    # A notice is large (documents, addresses): 30 keep a default answer inside a model's budget.
+    limit: Annotated[
+        int,
+        msgspec.Meta(
+            ge=1,
+            le=MAX_LIMIT,
+            description=f"최대 건수 / at most this many records (default 30, at most {MAX_LIMIT}); when "
+            "more exist the answer's `next` continues",
+        ),
+    ] = 30
     kind: Annotated[Kind, msgspec.Meta(description=_KIND_HELP)]
     title: Annotated[
         _Name | None, msgspec.Meta(description="공고명 / words in the notice title (partial)")
@@ -169,7 +179,7 @@ def notice_params(p: SearchNuriBidNotices) -> dict[str, str | None]:
         "'이번 달 아파트 청소용역 입찰', '이 입주자대표회의의 공고' 같은 질문에 씁니다. 공고명, "
         "공고기관/수요기관, 참조번호, 참가제한지역명, 업종, 추정가격 범위, 마감 제외로 거르고, "
         "notice_no로 한 공고의 차수들을 찾습니다. "
-        f"기본값: 오늘까지 최근 {DEFAULT_DAYS}일 게시분, 최신 게시순, 최대 50건; 더 있으면 complete가 "
+        f"기본값: 오늘까지 최근 {DEFAULT_DAYS}일 게시분, 최신 게시순, 최대 30건; 더 있으면 complete가 "
         "false이고 next를 그대로 인자로 넘겨 이어받습니다. "
         '예: {"kind": "용역", "title": "청소", "region": "서울", "limit": 10}',
         _NOT_NARA_EN + " For public-agency notices on 나라장터 use search_bid_notices. "
@@ -178,7 +188,7 @@ def notice_params(p: SearchNuriBidNotices) -> dict[str, str | None]:
         "residents' council's notices'. Filters: words of the title, posting or buying body "
         "(name or code), reference no., participation region name, industry, estimated price "
         "range, open notices only; `notice_no` finds one notice's rounds. Defaults: posted in "
-        f"the last {DEFAULT_DAYS} days up to today (KST), newest first, at most 50; when more "
+        f"the last {DEFAULT_DAYS} days up to today (KST), newest first, at most 30; when more "
         "exist `complete` is false: call again with `next` as the arguments. "
         'Example: {"kind": "용역", "title": "청소", "region": "서울", "limit": 10}',
     ),

@@ -97,3 +97,42 @@ async def test_a_number_never_listed_still_has_one_set_of_facts(client: httpx.As
         other = await _by_number(client, operation, "bidNtceNo", number)
         assert _shared(first, other) == {}, operation
     assert first["bidNtceDt"].startswith("2025-01-07 12:40")
+
+
+CONTRACT_FACTS = ("cntrctNm", "cntrctInsttNm", "cntrctInsttCd", "cntrctCnclsDate", "totCntrctAmt")
+CONTRACT_FACTS += ("thtmCntrctAmt", "ntceNo", "bsnsDivNm", "corpList")
+
+
+@pytest.mark.anyio
+async def test_a_listed_contract_resolves_by_number_and_names_its_notice(client: httpx.AsyncClient) -> None:
+    listed = await _items(
+        client, "getCntrctInfoListServc", inqryDiv="1", inqryBgnDt="202507010000", inqryEndDt="202507312359"
+    )
+    assert listed
+    for row in listed[:5]:
+        number = row["untyCntrctNo"]
+        for operation in ("getCntrctInfoListServc", "getCntrctInfoListServcChgHstry"):
+            found = await _by_number(client, operation, "untyCntrctNo", number)
+            assert found["untyCntrctNo"] == number
+            differ = {
+                k: (row[k], found[k])
+                for k in CONTRACT_FACTS
+                if k in row and k in found and row[k] != found[k]
+            }
+            assert differ == {}, operation
+        notice = await _by_number(client, "getBidPblancListInfoServc", "bidNtceNo", row["ntceNo"])
+        assert notice["bidNtceNm"] == row["cntrctNm"]
+        assert notice["ntceInsttNm"] == row["cntrctInsttNm"]
+        assert notice["opengDt"][:10] < row["cntrctCnclsDate"]
+
+
+@pytest.mark.anyio
+async def test_a_suppliers_number_names_the_same_company_everywhere(client: httpx.AsyncClient) -> None:
+    winners = await _items(
+        client, "getScsbidListSttusThng", inqryDiv="1", inqryBgnDt="202507010000", inqryEndDt="202507312359"
+    )
+    for bizno, name in {(w["bidwinnrBizno"], w["bidwinnrNm"]) for w in winners[:5]} | {("1234567890", "")}:
+        corp = await _by_number(client, "getPrcrmntCorpBasicInfo02", "bizno", bizno)
+        won = await _by_number(client, "getScsbidListSttusThngPPSSrch", "bizno", bizno)
+        assert corp["bizno"] == won["bidwinnrBizno"] == bizno
+        assert corp["corpNm"] == won["bidwinnrNm"] == (name or corp["corpNm"])
