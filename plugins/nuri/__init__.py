@@ -84,7 +84,7 @@ def _digits(text: str) -> str:
 # -- search_nuri_bid_notices -----------------------------------------------------------------------
 
 
-class SearchNuriBidNotices(ListQuery):
+class SearchNuriBidNotices(ListQuery, kw_only=True):  # kw_only spelled out for type checkers
     """Parameters of ``search_nuri_bid_notices``: a kind, posting dates (both or neither), filters."""
 
     # A notice is large (documents, addresses): 30 keep a default answer inside a model's budget.
