@@ -31,17 +31,23 @@ __all__ = [
     "NOTICE_DATE_GROUPS",
     "NOTICE_FIELDS",
     "NOTICE_KINDS",
+    "PROCESS_LISTS",
     "TITLE_WORDS",
+    "WINNER_FIELDS",
+    "AwardFacts",
     "ContractFacts",
     "NoticeFacts",
+    "award_facts",
     "company_values",
     "contract_facts",
     "contract_number",
     "institution_values",
     "item_values",
+    "notice_contract",
     "notice_facts",
     "notice_kind",
     "notice_number",
+    "number_kind",
     "pool_for",
     "pool_name",
     "title",
@@ -338,3 +344,61 @@ def contract_facts(seed: int, number: str) -> ContractFacts:
     price = notice_facts(seed, notice).price
     amount = int(price * (0.8 + 0.15 * ((h >> 8) % 1000) / 1000)) // 10 * 10  # 낙찰률 80-95%
     return ContractFacts(notice, h % len(COMPANIES), amount, concluded)
+
+
+_R_NUMBER = re.compile(r"R\d{2}[A-Z]{2}\d{6}(\d{2})")
+
+
+def number_kind(number: str) -> int | None:
+    """The 업무구분 (index into NOTICE_KINDS) an ``R{yy}XX{8 digits}`` number names; None for others."""
+    match = _R_NUMBER.fullmatch(number)
+    return int(match.group(1)) % 4 if match else None
+
+
+def notice_contract(number: str) -> str | None:
+    """The 통합계약번호 of the contract a dated notice led to (``contract_notice`` the other way).
+
+    None for a number that does not encode its notice date.
+    """
+    match = _NOTICE_NO.fullmatch(number)
+    if not match:
+        return None
+    year, moy, k = 2000 + int(match.group(1)), int(match.group(2)), int(match.group(3))
+    if moy >= _year_start(year + 1) - _year_start(year):
+        return None
+    kind, q = k % 4, min(24, k // 4)
+    return contract_number(_year_start(year) + moy + (opening_days(q) + 2) * 1440, kind, q)
+
+
+# -- awards: a dated notice's winner is the company of the contract it led to -------------------
+
+WINNER_FIELDS = ("bidwinnrNm", "bidwinnrBizno")  # a record holding these names a notice's winner
+PROCESS_LISTS = ("bidwinrInfoList", "cntrctInfoList")  # 계약과정통합공개: 낙찰자정보목록, 계약정보목록
+
+
+class AwardFacts(NamedTuple):
+    """Who won a notice and the contract that followed (``award_facts``)."""
+
+    contract: str  # 통합계약번호 (``notice_contract``)
+    corp: int  # index into vocab.COMPANIES: 낙찰업체 = 계약업체
+    amount: int  # 낙찰금액 = 계약금액 (KRW)
+    rate: str  # 낙찰률 (%, 3 decimals): the amount against the 추정가격
+    bidders: int  # 참가업체수
+    opened: int  # 개찰 minute since EPOCH
+    concluded: int  # 계약체결 minute since EPOCH
+
+
+@functools.lru_cache(maxsize=8192)
+def award_facts(seed: int, number: str) -> AwardFacts | None:
+    """The award and contract of a dated notice; None when the number does not encode its date."""
+    facts = notice_facts(seed, number)
+    contract_no = notice_contract(number)
+    if contract_no is None or facts.notice is None:
+        return None
+    contract = contract_facts(seed, contract_no)
+    assert contract.concluded is not None and contract.notice == number
+    opened = facts.minutes("opening")
+    assert opened is not None
+    rate = f"{100 * contract.amount / facts.price:.3f}"
+    bidders = 2 + stable_hash(seed, "bidders", number) % 30
+    return AwardFacts(contract_no, contract.corp, contract.amount, rate, bidders, opened, contract.concluded)

@@ -90,6 +90,21 @@ class Universe:
         self.contract_lookup = o.fields.get(self.contract_field or "")
         self.contract_dates = [(n, f) for n, f in schema.dates.items() if n in entities.CONTRACT_DATES]
         self.notice_kind = entities.notice_kind(schema.op.name)
+        # A contract looked up by its notice's number is the one that notice led to (if dated).
+        self.notice_contract = (
+            entities.notice_contract(self.notice_lookup)
+            if self.contract_field is not None and self.notice_lookup
+            else None
+        )
+        # Award rows name the notice's winner (``entities.award_facts``); the integrated process
+        # (계약과정통합공개) lists its winner and contract once they are past.
+        corp_names = {name for name, _, _ in schema.corp_fields}
+        self.names_winner = all(f in corp_names for f in entities.WINNER_FIELDS)
+        # A number belongs to one 업무구분 (its last two digits, as ``entities.notice_number``): the
+        # sandbox answers it in every kind's operation, but lists its award and contract only in its own.
+        self.process_lists = all(f in schema.template for f in entities.PROCESS_LISTS) and all(
+            entities.number_kind(value) in (None, self.notice_kind) for value in o.fields.values()
+        )
         self.notice_dates = [
             (name, fmt, entities.NOTICE_DATE_GROUPS[name])
             for name, fmt in schema.dates.items()
@@ -158,9 +173,12 @@ class Universe:
             profile = (h >> 42) % DATE_PROFILES
             if plan is not None:  # the main date, before the mode's field by its usual offset
                 minute = _main_minute(stamp, plan.days[profile], mix64(h))
-            facts = contract = None
+            facts = contract = award = None
             if self.contract_field is not None and not self.notice_lookup:
                 contract_no = self.contract_lookup or self._contract_of(stamp, second)
+                contract = entities.contract_facts(s.seed, contract_no)
+            elif self.contract_field is not None and self.notice_contract is not None:
+                contract_no = self.notice_contract  # a contract looked up by its notice's number
                 contract = entities.contract_facts(s.seed, contract_no)
             if self.notice_field is not None or contract is not None:
                 number = self.notice_lookup or (
@@ -181,7 +199,9 @@ class Universe:
                 bucket, variant = (h >> 32) % AMOUNT_BUCKETS, h >> 50
             row.update(_pick(fixed_a, h >> 6) or inst_a_frags[a])
             row.update(_pick(fixed_b, h >> 13) or inst_b_frags[b])
-            corp_index = contract.corp if contract else (h >> 19) % n_corp
+            if facts is not None and (self.names_winner or self.process_lists):
+                award = entities.award_facts(s.seed, number)
+            corp_index = contract.corp if contract else award.corp if award else (h >> 19) % n_corp
             row.update(_pick(fixed_corp, h >> 19) or corp_frags[corp_index])
             row.update(_pick(fixed_item, h >> 26) or item_frag)
             item = _pick(o.item, h >> 26) or item
@@ -211,12 +231,16 @@ class Universe:
             if contract is not None:
                 row[self.contract_field] = contract_no
                 self._apply_contract(row, contract, now)
+            if award is not None and self.names_winner:
+                self._apply_award(row, award)
             if s.title_fields:
                 inst = _pick(o.title_insts, h >> 6) or _pick(o.inst_a, h >> 6) or INSTITUTIONS[a]
                 subject = (_pick(o.title_items, h >> 26) or item).name
                 title = entities.title(pool, inst, subject, year, variant, o.title_term)
                 for name in s.title_fields:
                     row[name] = title
+            if award is not None and self.process_lists:
+                self._apply_process(row, award, facts, now)
             if o.fields:
                 row.update(o.fields)
             for name, pre, post, id_field in s.urls:
@@ -250,6 +274,38 @@ class Universe:
             return
         for name, fmt in self.contract_dates:
             row[name] = format_minute(at, 0, fmt)
+
+    def _apply_award(self, row: dict[str, str], award: entities.AwardFacts) -> None:
+        """Print the winner's amount, rate and the number of bidders (the company is its fragment)."""
+        for name, value in (
+            ("sucsfbidAmt", str(award.amount)),
+            ("sucsfbidRate", award.rate),
+            ("prtcptCnum", str(award.bidders)),
+        ):
+            if name in row:
+                row[name] = value
+
+    def _apply_process(
+        self, row: dict[str, str], award: entities.AwardFacts, facts: entities.NoticeFacts, now: int | None
+    ) -> None:
+        """낙찰자정보목록 once opened, 계약정보목록 once concluded, in the documented ``[a^b^…]`` form."""
+        row["bidwinrInfoList"] = row["cntrctInfoList"] = ""
+        if now is not None and award.opened > now:
+            return
+        corp = COMPANIES[award.corp]
+        opened = format_minute(award.opened, 0, "dt_m")
+        row["bidwinrInfoList"] = (
+            f"[1^{corp.name}^{corp.bizno}^{corp.ceo}^{award.amount}^{award.rate}^{award.bidders}^{opened}]"
+        )
+        if now is not None and award.concluded > now:
+            return
+        title = next((row[n] for n in self.schema.title_fields if row.get(n)), "")
+        agency, demand = INSTITUTIONS[facts.inst_a].name, INSTITUTIONS[facts.inst_b].name
+        method = row.get("cntrctCnclsMthdNm") or "일반경쟁"
+        concluded = format_minute(award.concluded, 0, "date")
+        row["cntrctInfoList"] = (
+            f"[1^{award.contract}^{title}^{agency}^{demand}^{method}^{award.amount}^{concluded}]"
+        )
 
     def _apply_notice(self, row: dict[str, str], facts: entities.NoticeFacts, now: int | None) -> str | None:
         """Print the notice's dates, 업무구분 and prices; the notice's year, None if it has no date."""

@@ -57,6 +57,9 @@ MODE_FIELD_NAMES = {
     "최초계약납품요구일자": ("최초계약(납품요구)일자",),
 }
 DATE_FIELD = re.compile(r"(Dt|Date)$")
+# Without inqryDiv, the date params' "… 기준" wording this table names is anchored as mode "" (the item
+# fields it may mean, first present wins). Only 업종: elsewhere the wording names the main date already.
+BASIS_FIELD_NAMES = {"업종등록일": ("업종등록일시",)}
 
 # UsrInfoService02's portal page lists no response fields at all. These names follow the retired
 # UsrInfoService responses so the fake answers with something; flagged "invented" in the output.
@@ -185,11 +188,13 @@ def _trim_operation(
         "fields": fields,
         "invented_fields": invented,
         "date_ranges": _date_ranges(params, limits, op),
-        "date_modes": _date_modes(op.get("inqryDiv") or "", fields),
+        "date_modes": _date_modes(op.get("inqryDiv") or "", fields, params),
     }
 
 
-def _date_modes(wording: str, fields: list[list[str]]) -> dict[str, str]:
+def _date_modes(
+    wording: str, fields: list[list[str]], params: list[dict[str, Any]] | None = None
+) -> dict[str, str]:
     """{inqryDiv mode: item field its date range filters}, for the modes that name a moment.
 
     Derived here, at build time, from the doc's own wording ("1:등록일시, 2.입찰공고번호, 3.변경일시"
@@ -199,6 +204,9 @@ def _date_modes(wording: str, fields: list[list[str]]) -> dict[str, str]:
     record's timeline on that field (``sandbox.schema.RecordSchema.mode_plan``). Left out: modes
     naming a number, a moment no item field prints (결재일시; 접수일시 where only 입력일시 is
     printed), and "1. 발주년월, 게시일시" (two ranges at once): those keep the record's main date.
+
+    An operation without ``inqryDiv`` whose date params say what they count from ("업종등록일 기준
+    조회시작일시") gets that field as mode "" (the gateway looks the mode up by the inqryDiv sent, none).
     """
     by_name_ko: dict[str, list[str]] = {}
     for name, name_ko, _ in fields:
@@ -206,6 +214,19 @@ def _date_modes(wording: str, fields: list[list[str]]) -> dict[str, str]:
             by_name_ko.setdefault(name_ko.replace(" ", ""), []).append(name)
     text = re.sub(r"^.*?조회구분(\s*입력)?[,\s]*", "", wording.replace("\n", " "))
     modes: dict[str, str] = {}
+    if not wording.strip():
+        for param in params or ():
+            basis = re.search(r"([가-힣]+)\s*기준", param.get("desc") or "")
+            if not DATE_PARAM.search(param["name"]) or basis is None:
+                continue
+            for name_ko in BASIS_FIELD_NAMES.get(basis.group(1), ()):
+                names = by_name_ko.get(name_ko, [])
+                if len(names) == 1:
+                    modes[""] = names[0]
+                    break
+            if modes:
+                break
+        return modes
     for number, raw in MODE.findall(text):
         label = re.sub(r"\([^)]*\)?", "", raw)  # "(입찰공고)", "(선택: 입찰공고차수)"
         label = re.sub(r"(기준)?\s*검색$|기준$", "", label.strip(" ,.)")).replace(" ", "")

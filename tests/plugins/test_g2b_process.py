@@ -6,9 +6,9 @@ results are validated against its output schema, every kind of number is checked
 that reach the upstream, and the operations, parameters sent and record fields against the
 reference catalog (../shared/g2b-reference/catalog.json).
 
-The sandbox leaves 낙찰자정보목록 and 계약정보목록 empty (their catalog samples are empty), so the
-award, opening and contract stages are exercised by a transport that writes documented strings into
-the sandbox's answer.
+The sandbox fills 낙찰자정보목록 and 계약정보목록 only for a notice of the operation's own kind whose
+opening (contract) has passed; the documented strings themselves are exercised by a transport that
+writes the reference document's examples into the sandbox's answer.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from naramarket import sandbox
 from naramarket.app import SANDBOX_API_BASE, create_app, make_kernel
 from naramarket.kernel import Settings
 from naramarket.kernel.plugins import make_plugin_manager
-from naramarket.plugins import g2b_bids, g2b_process
+from naramarket.plugins import g2b_awards, g2b_bids, g2b_contracts, g2b_process
 from naramarket.plugins.g2b_process import numbers, records, stages
 from tests.conftest import ROOT
 from tests.inprocess import Served, serve, sse_events
@@ -521,3 +521,52 @@ def test_summary_text_of_a_result_without_stages() -> None:
         and "(no stage listed)" in text
     )
     assert dt.date(2016, 3, 9) == stages.parse_contracts(CONTRACTS)[0].contract_date
+
+
+async def test_an_old_notice_is_followed_to_the_award_and_contract_the_other_tools_report() -> None:
+    # The sandbox fills 낙찰자정보목록 and 계약정보목록 from its own facts of the notice: the winner
+    # search_awards names, the contract get_contract finds (and that names the notice back).
+    settings = Settings.from_env(
+        {},
+        sandbox=True,
+        api_base=SANDBOX_API_BASE,
+        service_key=sandbox.DEFAULT_SERVICE_KEY,
+        rate_limit=0,
+        load_plugins=frozenset(),
+    )
+    plugins = [("g2b_process", g2b_process), ("g2b_bids", g2b_bids)]
+    plugins += [("g2b_awards", g2b_awards), ("g2b_contracts", g2b_contracts)]
+    kernel = make_kernel(
+        settings, transport=Recording(), plugin_manager=make_plugin_manager(allow=(), extra=plugins)
+    )
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=9))).date()
+    window = {
+        "start_date": str(today - dt.timedelta(days=60)),
+        "end_date": str(today - dt.timedelta(days=40)),
+    }
+    async with serve(create_app(settings, kernel=kernel)) as served, served.http(timeout=30) as http:
+        found = await call(http, {"kind": "물품", "limit": 1, **window}, tool="search_bid_notices")
+        number = found["items"][0]["notice_no"]
+        body = await call(http, {"number": number, "kind": "물품"})
+        (track,) = body["processes"]
+        assert track["reached"] == "contract" and track["notice"]["notice_no"] == number
+        assert not [m for m in track["missing"] if m.split(":")[0] in ("opening", "award", "contract")]
+        (winner,) = track["award"]
+        (contract,) = track["contracts"]
+        assert track["opening"]["opened_at"] == winner["opened_at"] and winner["bidders"]
+        assert contract["amount"] == winner["amount"] and contract["title"] == track["notice"]["title"]
+        assert contract["contract_date"] < str(today)
+
+        awards = await call(http, {"kind": "물품", "notice_no": number}, tool="search_awards")
+        (award,) = awards["items"]
+        assert (award["winner"], award["winner_bizno"]) == (winner["company"], winner["business_no"])
+        assert (award["amount"], award["rate"]) == (winner["amount"], winner["rate"])
+        assert award["opened_at"][:16] == winner["opened_at"][:16]
+
+        detail = await call(http, {"contract_no": contract["contract_no"]}, tool="get_contract")
+        assert detail["found"] is True and detail["kind"] == "물품"
+        record = detail["contract"]
+        assert record["contract_no"] == contract["contract_no"] and record["notice_no"] == number
+        assert record["concluded_on"] == contract["contract_date"]
+        by_notice = await call(http, {"kind": "물품", "notice_no": number}, tool="search_contracts")
+        assert [i["contract_no"] for i in by_notice["items"]] == [contract["contract_no"]]

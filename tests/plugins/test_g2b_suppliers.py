@@ -238,14 +238,6 @@ async def test_industries_whole_table_newest_first(http: httpx.AsyncClient) -> N
     assert second["items"][0]["registered_at"] <= first["items"][-1]["registered_at"]
 
 
-SANDBOX_ANCHOR = (
-    "sandbox gap: getIndstrytyBaseLawrgltInfoList has none of the sandbox's anchor fields, so its "
-    "timeline minute is printed nowhere and 업종등록일시 (indstrytyRgstDt) is derived as 18:00-18:49 of "
-    "the same day: within a day rows are not in the order of the date the filter and cursor use"
-)
-
-
-@pytest.mark.xfail(reason=SANDBOX_ANCHOR, strict=False)
 async def test_industries_continue_exactly_by_next(http: httpx.AsyncClient) -> None:
     whole = await call(http, "search_industries", {"limit": 500})
     assert whole["complete"] is True and whole["total_count"] == len(whole["items"])
