@@ -70,38 +70,40 @@ class _Scan(Generic[R]):
 
     def take(self, records: list[R]) -> list[R]:
         """Add a page's records in order; returns the ones added (``more`` set if the limit cut it)."""
-        newest = self.order == "newest"
-        keyed = self.op.order_by is not None
-        ordered = sorted(records, key=self._sort_key, reverse=newest) if keyed else records
+        # Each record's date bucket, identity and short id are worked out once: this runs per record.
+        keyed = [(self._bucket_of(r), *self._ids(r), r) for r in records]
+        if self.op.order_by is not None:
+            keyed.sort(key=lambda k: (k[0] or _EPOCH, k[2]), reverse=self.order == "newest")
         added: list[R] = []
-        for index, record in enumerate(ordered):
+        for index, (bucket, ident, short, record) in enumerate(keyed):
             self.consumed += 0 if self.full else 1
-            if self._given_already(record):
+            if self._given_already(bucket, short):
                 continue
-            ident = _identity(self.op, record)
             if self.op.dedupe_on and ident in self.seen:
                 continue
             if self.keep is not None and not self.full and not self.keep(record):
                 continue
             if self.full:
-                self.more = self.more or index < len(ordered)
+                self.more = self.more or index < len(keyed)
                 break
             self.seen.add(ident)
             self.items.append(record)
             added.append(record)
         return added
 
-    def _sort_key(self, record: R) -> tuple[Any, str]:
-        return (_bucket(_order_value(self.op, record)) or _EPOCH, _short_id(self.op, record))
+    def _bucket_of(self, record: R) -> dt.datetime | None:
+        return _bucket(_order_value(self.op, record)) if self.op.order_by is not None else None
 
-    def _given_already(self, record: R) -> bool:
-        if self.boundary is None:
-            return False
-        bucket = _bucket(_order_value(self.op, record))
-        if bucket is None:
+    def _ids(self, record: R) -> tuple[tuple[Any, ...], str]:
+        ident = _identity(self.op, record)
+        # The short id serves cursors and ties only: keyless scans resume by count and need none.
+        return ident, fingerprint(*ident) if self.op.order_by is not None else ""
+
+    def _given_already(self, bucket: dt.datetime | None, short: str) -> bool:
+        if self.boundary is None or bucket is None:
             return False
         if bucket == self.boundary:
-            return _short_id(self.op, record) in self.given_before
+            return short in self.given_before
         return bucket > self.boundary if self.order == "newest" else bucket < self.boundary
 
     def cursor(self, query: str, previous: Cursor, page_size: int) -> Cursor:
