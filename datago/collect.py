@@ -395,8 +395,10 @@ async def _scan_window(
         rest = [n for n in sequence if n != start_page]
         while rest:
             # Only the pages the limit still needs: "the latest 20" must not read ahead through a
-            # whole window. (Records skipped as already given or repeated cost another round.)
-            needed = -(-(state.limit - len(state.items)) // page_size)
+            # whole window. The records a cursor already gave at its boundary will be skipped, so
+            # they are counted in (otherwise a continued call needs one more round for a handful).
+            wanted = state.limit - len(state.items) + len(state.given_before)
+            needed = -(-wanted // page_size)
             batch, rest = rest[:needed], rest[needed:]
             async with client.scan(op, query, page_size=page_size, page_numbers=batch) as fetched:
                 async for outcome in fetched:
