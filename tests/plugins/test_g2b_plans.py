@@ -19,13 +19,11 @@ import msgspec
 import pytest
 
 import naramarket.plugins.g2b_plans as plugin
-from naramarket import sandbox
-from naramarket.app import SANDBOX_API_BASE, create_app, make_kernel
-from naramarket.kernel import Settings
-from naramarket.kernel.host import make_plugin_manager
 from naramarket.plugins.g2b_plans import records
 from tests.conftest import ROOT
-from tests.inprocess import Served, serve, sse_events
+from tests.inprocess import Served, sse_events
+from tests.plugins import support
+from tests.plugins.support import Recording, call
 
 pytestmark = pytest.mark.anyio
 
@@ -33,35 +31,8 @@ CATALOG = ROOT.parent / "shared" / "g2b-reference" / "catalog.json"
 OCTOBER = {"start_date": "2026-10-01", "end_date": "2026-10-31"}
 
 
-class Recording(httpx.AsyncBaseTransport):
-    """The sandbox upstream, remembering each request's path and query parameters."""
-
-    def __init__(self) -> None:
-        self.inner = httpx.ASGITransport(app=sandbox.create_app())
-        self.requests: list[tuple[str, dict[str, str]]] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append((request.url.path, dict(request.url.params)))
-        return await self.inner.handle_async_request(request)
-
-
-@contextlib.asynccontextmanager
-async def served_plugin(transport: Recording | None = None) -> AsyncIterator[Served]:
-    settings = Settings.from_env(
-        {},
-        sandbox=True,
-        api_base=SANDBOX_API_BASE,
-        service_key=sandbox.DEFAULT_SERVICE_KEY,
-        rate_limit=0,
-        load_plugins=frozenset(),
-    )
-    kernel = make_kernel(
-        settings,
-        transport=transport or Recording(),
-        plugin_manager=make_plugin_manager(allow=(), extra=[("g2b_plans", plugin)]),
-    )
-    async with serve(create_app(settings, kernel=kernel)) as served:
-        yield served
+def served_plugin(transport: Recording | None = None) -> contextlib.AbstractAsyncContextManager[Served]:
+    return support.served_plugin("g2b_plans", plugin, transport)
 
 
 @pytest.fixture
@@ -79,19 +50,6 @@ async def served(recording: Recording) -> AsyncIterator[Served]:
 async def http(served: Served) -> AsyncIterator[httpx.AsyncClient]:
     async with served.http(timeout=30) as client:
         yield client
-
-
-async def output_schema(http: httpx.AsyncClient, name: str) -> dict[str, Any]:
-    tools = {t["name"]: t for t in (await http.get("/api/v1/tools")).json()["tools"]}
-    return typing.cast(dict[str, Any], tools[name]["output_schema"])
-
-
-async def call(http: httpx.AsyncClient, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
-    r = await http.post(f"/api/v1/tools/{name}", json=arguments)
-    assert r.status_code == 200, r.text
-    body: dict[str, Any] = r.json()
-    jsonschema.validate(body, await output_schema(http, name))
-    return body
 
 
 async def refused(http: httpx.AsyncClient, name: str, arguments: dict[str, Any]) -> str:
