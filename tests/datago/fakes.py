@@ -21,7 +21,8 @@ import httpx
 
 from naramarket.datago import Client, Operation, Record, RetryPolicy, make_http_client, wire
 from naramarket.datago.g2b import G2bOperation
-from naramarket.kernel import Settings
+from naramarket.kernel import NaramarketError, Settings
+from naramarket.kernel.host import problem
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -209,3 +210,38 @@ class PagedServer:
     def expected_ids(self) -> list[str]:
         """Every row id, in upstream order."""
         return [wire_row(i)["rowId"] for i in range(self.total)]
+
+
+# -- helpers of the client and collect tests ---------------------------------------------------
+
+ALL = 100_000  # a limit above any total here: the library's own callers may ask for everything
+
+
+async def drain(client: Any, op: Any, listing: Any, **options: Any) -> list[str]:
+    """Follow ``next`` cursors to the end; the ids of every record they give."""
+    rest: list[str] = []
+    while listing.next is not None:
+        listing = await client.collect(op, {}, cursor=listing.next["cursor"], **options)
+        rest += ids(listing)
+    assert listing.complete
+    return rest
+
+
+def ids(listing: Any) -> list[str]:
+    """The row ids of a listing, in order."""
+    return [row.row_id for row in listing.items]
+
+
+def key_spellings() -> list[str]:
+    """The test key as configured, as sent, double-encoded, and with '+' read as a space."""
+    return [DECODING_KEY, ENCODING_KEY, quote(ENCODING_KEY, safe=""), DECODING_KEY.replace("+", " ")]
+
+
+def assert_no_key(error: BaseException | dict[str, object]) -> None:
+    """No spelling of the key in an error's message, repr, detail or problem document."""
+    texts = [json.dumps(error, ensure_ascii=False)] if isinstance(error, dict) else [str(error), repr(error)]
+    if isinstance(error, NaramarketError):
+        texts += [error.detail, json.dumps(problem(error), ensure_ascii=False, default=str)]
+    for text in texts:
+        for spelling in key_spellings():
+            assert spelling not in text
