@@ -28,9 +28,12 @@ from .catalog import (
     generic_operation,
     load_catalog,
 )
+from .kinds import ENGLISH_KINDS, KIND_SUFFIXES, kind_suffixes
 
 __all__ = [
+    "ENGLISH_KINDS",
     "G2B",
+    "KIND_SUFFIXES",
     "KST",
     "NKONEPS_ERROR",
     "Catalog",
@@ -43,6 +46,7 @@ __all__ = [
     "ServiceInfo",
     "as_row",
     "generic_operation",
+    "kind_suffixes",
     "load_catalog",
 ]
 

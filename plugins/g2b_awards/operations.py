@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from naramarket.datago import MONTH, Operation
-from naramarket.datago.g2b import G2bOperation
+from naramarket.datago.g2b import ENGLISH_KINDS, KIND_SUFFIXES, G2bOperation, kind_suffixes
 
 from .records import Award, Bidder, Failure, Opening, Rebid, ReservePrice
 
@@ -37,16 +37,9 @@ SERVICE = "as/ScsbidInfoService"
 
 Kind = Literal["물품", "공사", "용역", "외자", "goods", "works", "services", "foreign"]
 # Korean label (also what English labels map to) -> the operations' name part.
-_SUFFIX = {"물품": "Thng", "공사": "Cnstwk", "용역": "Servc", "외자": "Frgcpt"}
+_SUFFIX = {label: KIND_SUFFIXES[label] for label in ("물품", "공사", "용역", "외자")}  # no 기타 here
 KIND_LABEL: dict[str, str] = {
-    "물품": "물품",
-    "공사": "공사",
-    "용역": "용역",
-    "외자": "외자",
-    "goods": "물품",
-    "works": "공사",
-    "services": "용역",
-    "foreign": "외자",
+    label: ENGLISH_KINDS.get(label, label) for label in kind_suffixes("물품", "공사", "용역", "외자")
 }
 KINDS = ("물품", "공사", "용역", "외자")  # the order an unknown kind is looked for in
 

@@ -12,21 +12,12 @@ import datetime as dt
 from typing import Annotated, Any, ClassVar, Final
 
 from naramarket.datago import MONTH, KstDateTime, Record, wire
-from naramarket.datago.g2b import G2bOperation
+from naramarket.datago.g2b import G2bOperation, kind_suffixes
 
 SERVICE: Final = "ao/CntrctInfoService"
 
 # 업무구분: the Korean label (and its English alias) -> the operations' suffix.
-KINDS: Final[dict[str, str]] = {
-    "물품": "Thng",
-    "공사": "Cnstwk",
-    "용역": "Servc",
-    "외자": "Frgcpt",
-    "goods": "Thng",
-    "works": "Cnstwk",
-    "services": "Servc",
-    "foreign": "Frgcpt",
-}
+KINDS: Final[dict[str, str]] = kind_suffixes("물품", "공사", "용역", "외자")
 KIND_LABELS: Final[dict[str, str]] = {"Thng": "물품", "Cnstwk": "공사", "Servc": "용역", "Frgcpt": "외자"}
 
 
