@@ -267,7 +267,7 @@ async def collect(
         order=query.order,
         cursor=query.cursor,
         page_size=page_size or query.page_size or max(100, min(query.limit, 999)),
-        budget=ctx.settings.call_budget,
+        budget=ctx.time_left(),
         next_arguments=next_arguments,
         keep=keep,
         on_items=ctx.items,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import anyio
 
 from .observe import NullObserver, Observer
 from .settings import Settings
@@ -71,6 +74,11 @@ class Context:
     principal: Principal | None = None
     events: CallEvents = field(default_factory=CallEvents)
     observer: Observer = field(default_factory=NullObserver)
+    deadline: float = math.inf  # when the call's time budget ends (anyio's clock); set by dispatch
+
+    def time_left(self) -> float:
+        """Seconds left of this call's time budget: every upstream step of the call shares it."""
+        return max(0.0, self.deadline - anyio.current_time())
 
     async def progress(self, done: int, total: int | None = None, message: str | None = None) -> None:
         """Report progress to whoever is listening (MCP progress, SSE ``progress`` events)."""

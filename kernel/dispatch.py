@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 import msgspec
 
 from . import errors
@@ -147,6 +148,7 @@ class Dispatcher:
             principal=principal,
             events=events,
             observer=self.observer,
+            deadline=anyio.current_time() + self.settings.call_budget,
         )
         with self.observer.tool_call(tool.name, tool.plugin, subject) as observed:
             try:

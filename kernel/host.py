@@ -3,8 +3,6 @@
 from .context import CallEvents, Principal, ResourceKey, Resources
 from .dispatch import Arguments, Dispatcher, PreparedCall
 from .errors import (
-    EXIT_AUTH,
-    EXIT_INTERNAL,
     EXIT_UPSTREAM_REFUSED,
     EXIT_UPSTREAM_UNAVAILABLE,
     EXIT_USAGE,
@@ -21,8 +19,6 @@ from .settings import DEFAULT_API_BASE, Settings
 __all__ = [
     "DEFAULT_API_BASE",
     "ENTRY_POINT_GROUP",
-    "EXIT_AUTH",
-    "EXIT_INTERNAL",
     "EXIT_UPSTREAM_REFUSED",
     "EXIT_UPSTREAM_UNAVAILABLE",
     "EXIT_USAGE",

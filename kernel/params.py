@@ -24,13 +24,8 @@ class Params(msgspec.Struct, metaclass=_KeywordOnly, kw_only=True, forbid_unknow
 
 
 class DateRange(Params, kw_only=True):  # kw_only spelled out for type checkers
-    """A ``start_date``/``end_date`` pair: both or neither, and never backwards.
-
-    Derive a tool's Params from it instead of re-checking dates in every handler::
-
-        class Search(DateRange):
-            keyword: str
-    """
+    """A ``start_date``/``end_date`` pair, both or neither and never backwards: derive a tool's
+    Params from it (``class Search(DateRange): ...``) instead of re-checking dates in a handler."""
 
     start_date: Annotated[
         dt.date | None, msgspec.Meta(description="시작일 / first day, inclusive (YYYY-MM-DD)")

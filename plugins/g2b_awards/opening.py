@@ -13,7 +13,6 @@ every part fails does the call fail.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import Annotated, Any, Literal, TypeVar
@@ -197,9 +196,9 @@ def opening_params(notice_no: str, round_: str | None = None) -> dict[str, dict[
 class _Parts:
     """The parts of one answer as they arrive, with what could not be fetched."""
 
-    def __init__(self, client: Client, deadline: float) -> None:
+    def __init__(self, client: Client, ctx: Context) -> None:
         self.client = client
-        self.deadline = deadline
+        self.ctx = ctx  # its time budget is the call's
         self.missing: list[str] = []
         self.errors: list[UpstreamError] = []
         self.asked = 0
@@ -208,7 +207,7 @@ class _Parts:
         self, part: str, op: Operation[R], params: dict[str, str | None], limit: int
     ) -> Listing[R] | None:
         self.asked += 1
-        budget = max(0.1, self.deadline - time.monotonic())
+        budget = max(0.1, self.ctx.time_left())
         try:
             listing = await self.client.collect(
                 op, params, limit=limit, budget=budget, page_size=min(max(limit, 10), 999)
@@ -276,7 +275,7 @@ def _of_round(rows: list[R], round_: str | None) -> list[R]:
 async def get_opening_results(ctx: Context, p: GetOpeningResults) -> OpeningResult:
     """One notice's opening, from the summary of its kind and five detail operations."""
     client = ctx.resources[CLIENT]
-    parts = _Parts(client, time.monotonic() + ctx.settings.call_budget)
+    parts = _Parts(client, ctx)
     wire = opening_params(p.notice_no)
     kinds = [KIND_LABEL[p.kind]] if p.kind else list(KINDS)
 

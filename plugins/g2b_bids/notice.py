@@ -212,12 +212,10 @@ async def _find(
 async def get_bid_notice(ctx: Context, p: GetBidNotice) -> BidNoticeDetails:
     """The notice round asked (or the latest) and its detail lists, fetched concurrently."""
     client = ctx.resources[CLIENT]
-    started = anyio.current_time()
-    budget = ctx.settings.call_budget
     number = p.notice_no.strip()
     kinds = [kind_of(p.kind)] if p.kind is not None else list(KINDS.values())
     await ctx.progress(0, 2, f"looking up {number}")
-    kind, rows = await _find(client, kinds, number, budget)
+    kind, rows = await _find(client, kinds, number, ctx.time_left())
     rounds = sorted({_round(r.round) for r in rows if r.round})
     wanted = _round(p.round) if p.round is not None else (rounds[-1] if rounds else None)
     chosen = [r for r in rows if _round(r.round) == wanted] if wanted is not None else rows
@@ -228,7 +226,7 @@ async def get_bid_notice(ctx: Context, p: GetBidNotice) -> BidNoticeDetails:
     notice = max(chosen, key=lambda r: r.changed_at or r.registered_at or _EPOCH)  # the last state
     await ctx.progress(1, 2, f"{kind.label} {number}-{wanted}: fetching details")
 
-    budget = max(1.0, budget - (anyio.current_time() - started))  # one call budget for both steps
+    budget = max(1.0, ctx.time_left())  # the call's one budget, whatever the lookup left
     problems: list[str] = []
     by_number = {"inqryDiv": "2", "bidNtceNo": number}
     by_round = {**by_number, "bidNtceOrd": wanted} if wanted else by_number

@@ -225,7 +225,7 @@ async def call_operation(ctx: Context, p: CallOperation) -> OperationRows:
         order=p.order,
         cursor=p.cursor,
         page_size=p.page_size or max(10, min(p.limit, 999)),
-        budget=ctx.settings.call_budget,
+        budget=ctx.time_left(),
         next_arguments=next_arguments,
         on_items=on_items,
         on_progress=ctx.progress,

@@ -386,7 +386,7 @@ async def _rows(ctx: Context, op: G2bOperation[Any], params: dict[str, str | Non
     """Every row of a per-contract lookup (no dates), in the operation's order."""
     client = ctx.resources[CLIENT]
     listing: Listing[Record] = await client.collect(
-        op, params, limit=_DETAIL_LIMIT, order="newest", budget=ctx.settings.call_budget
+        op, params, limit=_DETAIL_LIMIT, order="newest", budget=ctx.time_left()
     )
     return list(listing.items)
 

@@ -232,7 +232,7 @@ async def _rows(ctx: Context, op: G2bOperation[Any], params: dict[str, str | Non
     """Every row of a per-pre-spec lookup (no dates), oldest first."""
     client = ctx.resources[CLIENT]
     listing: Listing[Record] = await client.collect(
-        op, params, limit=_DETAIL_LIMIT, order="oldest", budget=ctx.settings.call_budget
+        op, params, limit=_DETAIL_LIMIT, order="oldest", budget=ctx.time_left()
     )
     return list(listing.items)
 

@@ -246,8 +246,6 @@ def _tracks(rows: list[ProcessRow], kind: str) -> list[ProcessTrack]:
 async def get_procurement_process(ctx: Context, p: GetProcurementProcess) -> ProcurementProcess:
     """Resolve the number's kind, ask the integrated service (after a contract lookup if need be)."""
     client = ctx.resources[CLIENT]
-    started = anyio.current_time()
-    budget = ctx.settings.call_budget
     resolved = resolve(p.number, p.number_kind)
     number, number_kind = resolved.number, resolved.kind
     round_ = p.round if p.round is not None else resolved.round
@@ -258,10 +256,10 @@ async def get_procurement_process(ctx: Context, p: GetProcurementProcess) -> Pro
     await ctx.progress(0, 2, f"looking up {number}")
 
     if number_kind == "contract":
-        kind, link, tracks = await _follow_contract(ctx, client, number, kinds, budget, started, notes)
+        kind, link, tracks = await _follow_contract(ctx, client, number, kinds, notes)
     else:
         params = _process_params(number_kind, number, round_)
-        found = await _first_kind(client, PROCESS, kinds, params, budget)
+        found = await _first_kind(client, PROCESS, kinds, params, ctx.time_left())
         if found is None:
             raise ProcessNotFound(
                 f"number: no procurement with {KIND_NAMES[number_kind]} {number} in {', '.join(labels)} "
@@ -292,8 +290,6 @@ async def _follow_contract(
     client: Client,
     number: str,
     kinds: tuple[str, ...],
-    budget: float,
-    started: float,
     notes: list[str],
 ) -> tuple[str, ContractLink, list[ProcessTrack]]:
     """A contract number: its 계약정보 row, then the integrated process of its notice (or request).
@@ -301,7 +297,7 @@ async def _follow_contract(
     When there is nothing to follow, the contract's own row is the one track (``notes`` say why).
     """
     lookup = {"inqryDiv": "2", "untyCntrctNo": number}
-    found = await _first_kind(client, CONTRACT_LOOKUP, kinds, lookup, budget)
+    found = await _first_kind(client, CONTRACT_LOOKUP, kinds, lookup, ctx.time_left())
     if found is None:
         asked = ", ".join(KIND_LABELS[k] for k in kinds)
         raise ProcessNotFound(f"number: no contract {number} in {asked} (통합계약번호를 찾지 못했습니다)")
@@ -327,8 +323,8 @@ async def _follow_contract(
         notes.append("contract: it names no notice or request to follow; shown from its own record")
         return kind, link, alone
     await ctx.progress(1, 2, f"{KIND_LABELS[kind]} contract {number}: following its {followed}")
-    budget = max(1.0, budget - (anyio.current_time() - started))  # one call budget for both steps
-    rows, complete = await _rows(client, PROCESS[kind], params, budget)
+    # The call's one budget, whatever the contract lookup left of it.
+    rows, complete = await _rows(client, PROCESS[kind], params, max(1.0, ctx.time_left()))
     if not rows:
         notes.append(
             f"contract: the integrated service has no process for its {followed}; shown from its own record"

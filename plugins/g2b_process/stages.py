@@ -160,7 +160,11 @@ class ProcessTrack(msgspec.Struct, kw_only=True):
 
 def _entries(text: str) -> list[list[str]]:
     """``[1^a^b],[2^c^d]`` -> ``[["1","a","b"], ["2","c","d"]]`` (blank entries dropped)."""
-    entries = [e.split("^") for e in re.findall(r"\[([^\[\]]*)\]", text or "")]
+    # Split on the entries' own "],[" seams, not on every bracket: titles carry them ("[긴급] …").
+    text = (text or "").strip()
+    if not (text.startswith("[") and text.endswith("]")):
+        return []
+    entries = [e.split("^") for e in re.split(r"\]\s*,\s*\[", text[1:-1])]
     return [[part.strip() for part in e] for e in entries if any(part.strip() for part in e)]
 
 

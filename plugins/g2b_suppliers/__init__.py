@@ -98,7 +98,7 @@ async def _rows(
 ) -> Listing[R]:
     """At most ``limit`` rows of a lookup, newest first where the operation has a date to order by."""
     return await ctx.resources[CLIENT].collect(
-        op, params, window=window, limit=limit, order="newest", budget=ctx.settings.call_budget
+        op, params, window=window, limit=limit, order="newest", budget=ctx.time_left()
     )
 
 

@@ -570,3 +570,17 @@ async def test_an_old_notice_is_followed_to_the_award_and_contract_the_other_too
         assert record["concluded_on"] == contract["contract_date"]
         by_notice = await call(http, {"kind": "물품", "notice_no": number}, tool="search_contracts")
         assert [i["contract_no"] for i in by_notice["items"]] == [contract["contract_no"]]
+
+
+def test_a_bracketed_title_does_not_break_the_composite_strings() -> None:
+    # Titles on the gateway carry brackets ("[긴급] …"): only the entries' own "],[" seams split.
+    from naramarket.plugins.g2b_process.stages import _entries
+
+    text = (
+        "[1^R26TA01^[긴급] 복사용지 구매^조달청^경기도^일반경쟁^1000^2026-10-01],"
+        "[2^R26TA02^b^c^d^e^5^2026-10-02]"
+    )
+    assert _entries(text) == [
+        ["1", "R26TA01", "[긴급] 복사용지 구매", "조달청", "경기도", "일반경쟁", "1000", "2026-10-01"],
+        ["2", "R26TA02", "b", "c", "d", "e", "5", "2026-10-02"],
+    ]

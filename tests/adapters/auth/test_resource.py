@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from naramarket.adapters.auth import DenyList, JwksKeys, TokenVerifier
 from naramarket.kernel import Principal, Unauthorized
-from naramarket.kernel.host import EXIT_AUTH
+from naramarket.kernel.errors import EXIT_AUTH
 
 BASE = "https://naramarket.example"
 KEY = ec.generate_private_key(ec.SECP256R1())
