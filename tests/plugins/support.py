@@ -1,11 +1,13 @@
 """What the plugin tests share: the real app with one plugin on the in-process sandbox, a transport
-that records upstream requests, and a REST call checked against the tool's output schema."""
+that records upstream requests, a REST call checked against the tool's output schema, and what the
+contract tests check against in the packaged operation catalog (``naramarket.datago.g2b``)."""
 
 from __future__ import annotations
 
 import contextlib
 import typing
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
@@ -14,11 +16,24 @@ import jsonschema
 
 from naramarket import sandbox
 from naramarket.app import SANDBOX_API_BASE, create_app, make_kernel
+from naramarket.datago.g2b import OperationInfo, load_catalog
 from naramarket.kernel import Settings
 from naramarket.kernel.host import make_plugin_manager
 from tests.inprocess import Served, serve
 
-__all__ = ["Recording", "call", "output_schema", "served_plugin"]
+__all__ = [
+    "GATEWAY_PREFIX",
+    "Catalogued",
+    "Recording",
+    "call",
+    "catalogued",
+    "catalogued_by_path",
+    "output_schema",
+    "served_plugin",
+]
+
+GATEWAY_PREFIX = "/1230000/"
+"""What comes before a catalogued path in an upstream request's path (조달청's gateway id)."""
 
 
 class Recording(httpx.AsyncBaseTransport):
@@ -68,3 +83,48 @@ async def call(http: httpx.AsyncClient, name: str, arguments: dict[str, Any]) ->
     body: dict[str, Any] = r.json()
     jsonschema.validate(body, await output_schema(http, name))
     return body
+
+
+@dataclass(frozen=True)
+class Catalogued:
+    """One operation as the packaged catalog has it, in the shapes the contract tests compare."""
+
+    name: str
+    service: str
+    path: str  # as an upstream request's path shows it: "/1230000/ad/BidPublicInfoService/get..."
+    params: frozenset[str]  # every parameter, ServiceKey, pageNo, numOfRows and type included
+    required: frozenset[str]  # those the reference document flags as required (항목구분)
+    fields: frozenset[str]  # item (record) field names; invented where ``fields_invented``
+    fields_invented: bool
+    modes: Mapping[str, str]  # 조회구분 (inqryDiv) value -> what it searches by, e.g. {"1": "등록일시"}
+    info: OperationInfo
+
+    @classmethod
+    def of(cls, op: OperationInfo) -> Catalogued:
+        return cls(
+            name=op.name,
+            service=op.service,
+            path=GATEWAY_PREFIX + op.path,
+            params=frozenset(p.name for p in op.params),
+            required=frozenset(p.name for p in op.params if p.required),
+            fields=frozenset(f.name for f in op.fields),
+            fields_invented=op.fields_invented,
+            modes=dict(op.modes),
+            info=op,
+        )
+
+
+def catalogued(*services: str) -> dict[str, Catalogued]:
+    """The packaged catalog's operations of ``services`` by name; names are unique across services."""
+    catalog = load_catalog()
+    found = {}
+    for name in services:
+        service = catalog.service(name)
+        assert service is not None, f"{name} is not a catalogued service"
+        found |= {op.name: Catalogued.of(op) for op in service.operations}
+    return found
+
+
+def catalogued_by_path(*services: str) -> dict[str, Catalogued]:
+    """The same, by the path an upstream request shows (``Catalogued.path``)."""
+    return {op.path: op for op in catalogued(*services).values()}

@@ -2,13 +2,12 @@
 
 The plugin is loaded in process (no entry point needed) next to a sandbox upstream whose control
 endpoint tells which operations were called. A contract test checks every declared operation,
-wire parameter and record field against ../shared/g2b-reference/catalog.json.
+wire parameter and record field against the packaged operation catalog.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import typing
 from collections.abc import AsyncIterator
 from typing import Any
@@ -24,13 +23,12 @@ from naramarket.app import SANDBOX_API_BASE, create_app, make_kernel
 from naramarket.kernel import Settings
 from naramarket.kernel.plugins import make_plugin_manager
 from naramarket.plugins.g2b_awards import opening, operations
-from tests.conftest import ROOT
 from tests.inprocess import Served, serve, sse_events
+from tests.plugins.support import Catalogued, catalogued
 from tests.plugins.test_result_contract import lint
 
 pytestmark = pytest.mark.anyio
 
-CATALOG = ROOT.parent / "shared" / "g2b-reference" / "catalog.json"
 SERVICE = "ScsbidInfoService"
 MONTH = {"start_date": "2026-10-01", "end_date": "2026-10-31"}
 
@@ -268,14 +266,11 @@ async def test_an_award_search_by_notice_number_finds_that_notice(app) -> None:
     assert body["items"] and {i["notice_no"] for i in body["items"]} == {"R25BK00000779"}
 
 
-# -- contract with the reference catalog -----------------------------------------------------------
+# -- contract with the packaged catalog ------------------------------------------------------------
 
 
-def catalog_operations() -> dict[str, Any]:
-    if not CATALOG.exists():
-        pytest.skip(f"{CATALOG} is not beside the clone")
-    ops: dict[str, Any] = json.loads(CATALOG.read_text(encoding="utf-8"))["services"][SERVICE]["operations"]
-    return ops
+def catalog_operations() -> dict[str, Catalogued]:
+    return catalogued(SERVICE)
 
 
 def wire_fields(record: type) -> set[str]:
@@ -296,11 +291,10 @@ def test_every_operation_is_catalogued_with_the_record_fields_it_reads() -> None
     for op in operations.OPERATIONS:
         entry = ops.get(op.name)
         assert entry is not None, f"{op.name} is not in the catalog"
-        assert entry["path"] == f"/1230000/{op.path}"
-        fields = {f["name"] for f in entry["item_fields"]}
-        assert wire_fields(op.record) <= fields, f"{op.name}: {wire_fields(op.record) - fields}"
+        assert entry.path == f"/1230000/{op.path}"
+        assert wire_fields(op.record) <= entry.fields, f"{op.name}: {wire_fields(op.record) - entry.fields}"
         if op.date_params:
-            assert set(op.date_params) <= {p["name"] for p in entry["params"]}
+            assert set(op.date_params) <= entry.params
 
 
 def test_every_wire_param_sent_is_a_catalogued_param_of_its_operation() -> None:
@@ -330,7 +324,7 @@ def test_every_wire_param_sent_is_a_catalogued_param_of_its_operation() -> None:
     sent = {k for k, v in g2b_awards.award_params(everything).items() if v is not None}
     assert len(sent) == len(g2b_awards.award_params(everything))  # every filter reaches the wire
     for op in operations.AWARD_SEARCH.values():
-        params = {p["name"] for p in ops[op.name]["params"]}
+        params = ops[op.name].params
         assert sent | set(op.date_params or ()) <= params, f"{op.name}: {sent - params}"
     parts = opening.opening_params("R25BK00000001", "000")
     families = {
@@ -344,16 +338,16 @@ def test_every_wire_param_sent_is_a_catalogued_param_of_its_operation() -> None:
     assert set(parts) == set(families)
     for part, ops_of_part in families.items():
         for op in ops_of_part:
-            params = {p["name"] for p in ops[op.name]["params"]}
+            params = ops[op.name].params
             assert set(parts[part]) <= params, f"{op.name}: {set(parts[part]) - params}"
 
 
 def test_kinds_map_onto_the_catalogued_inquiry_modes() -> None:
     ops = catalog_operations()
     for op in operations.AWARD_SEARCH.values():
-        assert "2:개찰일시" in ops[op.name]["inqryDiv"].replace(" ", "")
-        assert "3:입찰공고번호" in ops[op.name]["inqryDiv"].replace(" ", "")
+        assert ops[op.name].modes.get("2") == "개찰일시", op.name
+        assert ops[op.name].modes.get("3") == "입찰공고번호", op.name
     for op in (*operations.AWARDS_BY_NOTICE.values(), *operations.OPENINGS.values()):
-        assert "4.입찰공고번호" in ops[op.name]["inqryDiv"].replace(" ", "")
+        assert ops[op.name].modes.get("4") == "입찰공고번호", op.name
     for op in operations.RESERVE_PRICES.values():
-        assert "2.입찰공고번호" in ops[op.name]["inqryDiv"].replace(" ", "")
+        assert ops[op.name].modes.get("2") == "입찰공고번호", op.name

@@ -4,7 +4,7 @@ The plugin is loaded in process without its entry point; every tool is called th
 and MCP (official client), results are validated against the tools' output schemas, filters are
 checked in the records the sandbox pins them into, Korean labels in the requests that reach the
 upstream, and the declared operations, the parameters sent and the record fields against the
-reference catalog (../shared/g2b-reference/catalog.json).
+packaged operation catalog.
 """
 
 from __future__ import annotations
@@ -27,12 +27,11 @@ from naramarket.kernel import Settings
 from naramarket.kernel.plugins import make_plugin_manager
 from naramarket.plugins import g2b_bids
 from naramarket.plugins.g2b_bids import records
-from tests.conftest import ROOT
 from tests.inprocess import Served, serve, sse_events
+from tests.plugins.support import Catalogued, catalogued
 
 pytestmark = pytest.mark.anyio
 
-CATALOG_PATH = ROOT.parent / "shared" / "g2b-reference" / "catalog.json"
 COMMON_PARAMS = {"ServiceKey", "pageNo", "numOfRows", "type"}
 TOOLS = ("search_bid_notices", "get_bid_notice")
 
@@ -212,7 +211,7 @@ def test_names_and_codes_of_agencies_and_industries_go_to_their_own_parameters()
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({}, "kind"),
+        ({"kind": "전부"}, "kind"),
         ({"kind": "건설"}, "kind"),
         ({"kind": "물품", "detail_item_no": "123"}, "detail_item_no"),
         ({"kind": "물품", "estimated_price_min": 5, "estimated_price_max": 1}, "estimated_price_max"),
@@ -354,17 +353,12 @@ async def test_bad_get_params_are_invalid_params_naming_the_field(http, body, fi
     assert r.json()["code"] == "invalid_params" and field in r.json()["detail"]
 
 
-# --- contract with the reference catalog ----------------------------------------------------
+# --- contract with the packaged catalog -----------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def catalog() -> dict[str, Any]:
-    if not CATALOG_PATH.exists():
-        pytest.skip(f"the reference catalog is not beside the clone ({CATALOG_PATH})")
-    operations: dict[str, Any] = json.loads(CATALOG_PATH.read_text(encoding="utf-8"))["services"][
-        "BidPublicInfoService"
-    ]["operations"]
-    return operations
+def catalog() -> dict[str, Catalogued]:
+    return catalogued("BidPublicInfoService")
 
 
 def wire_fields(record: type[Any]) -> dict[str, str]:
@@ -407,12 +401,11 @@ def test_declared_operations_and_their_record_fields_are_catalogued(catalog):
     assert len({op.name for op in ops}) == len(ops) == 22  # of 25: not the A값, 주력분야 and 혁신장터 ones
     for op in ops:
         assert op.name in catalog, op.name
-        assert catalog[op.name]["path"] == f"/1230000/{op.path}"
-        catalogued = {f["name"] for f in catalog[op.name]["item_fields"]}
-        params = {p["name"] for p in catalog[op.name]["params"]}
+        assert catalog[op.name].path == f"/1230000/{op.path}"
+        params = catalog[op.name].params
         assert set(op.date_params or ()) <= params and "inqryDiv" in params
         fields = set(wire_fields(op.record).values())
-        assert fields - catalogued == NOT_SENT.get(op.name, set()), op.name
+        assert fields - catalog[op.name].fields == NOT_SENT.get(op.name, set()), op.name
 
 
 async def test_every_parameter_sent_is_catalogued(bids, catalog):
@@ -450,10 +443,9 @@ async def test_every_parameter_sent_is_catalogued(bids, catalog):
     names = {name for name, _ in recording.requests}
     assert names == {op.name for op in g2b_bids.all_operations()}  # every declared operation is used
     for name, params in recording.requests:
-        catalogued = {p["name"] for p in catalog[name]["params"]}
-        assert set(params) - COMMON_PARAMS <= catalogued, (name, set(params) - catalogued)
-        required = {p["name"] for p in catalog[name]["params"] if p["required"]}
-        assert required - COMMON_PARAMS <= set(params), name
+        documented = catalog[name].params
+        assert set(params) - COMMON_PARAMS <= documented, (name, set(params) - documented)
+        assert catalog[name].required - COMMON_PARAMS <= set(params), name
 
 
 def test_the_plugin_registers_its_tools():

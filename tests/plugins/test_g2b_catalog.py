@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import anyio
@@ -25,12 +23,11 @@ from naramarket.app import SANDBOX_API_BASE, create_app, make_kernel
 from naramarket.datago.g2b import OperationInfo, load_catalog
 from naramarket.kernel import InvalidParams, Settings
 from naramarket.kernel.host import Kernel, make_plugin_manager
-from tests.conftest import ROOT
 from tests.inprocess import Served, serve, sse_events
+from tests.plugins.support import catalogued
 
 pytestmark = pytest.mark.anyio
 
-REFERENCE = ROOT / ".." / "shared" / "g2b-reference" / "catalog.json"
 OPERATIONS = load_catalog().operations
 # The sandbox's records span the year up to today: a recent month, and the quarter before it.
 _FIRST = (dt.date.today().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
@@ -382,10 +379,8 @@ async def test_mcp_lists_and_calls_the_three_tools(served, mode) -> None:
     )
 
 
-@pytest.mark.skipif(not REFERENCE.exists(), reason="../shared/g2b-reference is not beside the clone")
 def test_the_example_of_each_description_uses_catalogued_parameters() -> None:
-    reference = json.loads(Path(REFERENCE).read_text(encoding="utf-8"))
     for op in OPERATIONS:
-        documented = {p["name"] for p in reference["services"][op.service]["operations"][op.name]["params"]}
+        documented = catalogued(op.service)[op.name].params
         assert set(g2b_catalog.example_arguments(op)["params"]) <= documented
         assert set(arguments(op)["params"]) <= documented

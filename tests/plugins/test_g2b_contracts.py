@@ -10,7 +10,6 @@ import contextlib
 import json
 import typing
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,14 +18,12 @@ import pytest
 
 import naramarket.plugins.g2b_contracts as plugin
 from naramarket.plugins.g2b_contracts import records
-from tests.conftest import ROOT
 from tests.inprocess import Served, sse_events
 from tests.plugins import support
-from tests.plugins.support import Recording, call, output_schema
+from tests.plugins.support import Catalogued, Recording, call, catalogued_by_path, output_schema
 
 pytestmark = pytest.mark.anyio
 
-CATALOG = ROOT.parent / "shared" / "g2b-reference" / "catalog.json"
 SANDBOX_COMPANY = "1018109147"  # the sandbox prints the catalog's sample 업체목록 on every contract
 MONTH = {"start_date": "2026-10-01", "end_date": "2026-10-31"}
 
@@ -264,9 +261,8 @@ async def test_mcp_search_then_get(served: Served, mode: str) -> None:
 # -- against the catalog ----------------------------------------------------------------------------
 
 
-def catalog_operations() -> dict[str, Any]:
-    catalog = json.loads(Path(CATALOG).read_text(encoding="utf-8"))
-    return {op["path"]: op for op in catalog["services"]["CntrctInfoService"]["operations"].values()}
+def catalog_operations() -> dict[str, Catalogued]:
+    return catalogued_by_path("CntrctInfoService")
 
 
 def wire_fields(record: type[Any]) -> set[str]:
@@ -278,20 +274,17 @@ def wire_fields(record: type[Any]) -> set[str]:
     return names
 
 
-@pytest.mark.skipif(not CATALOG.exists(), reason="../shared/g2b-reference is not beside the clone")
 def test_declared_operations_and_record_fields_are_catalogued() -> None:
     operations = catalog_operations()
     for op in records.OPERATIONS:
         path = f"/1230000/{op.path}"
         assert path in operations, path
-        fields = {f["name"] for f in operations[path]["item_fields"]}
+        fields = operations[path].fields
         assert wire_fields(op.record) <= fields, (op.name, wire_fields(op.record) - fields)
-        params = {p["name"] for p in operations[path]["params"]}
         if op.date_params:
-            assert set(op.date_params) <= params, op.name
+            assert set(op.date_params) <= operations[path].params, op.name
 
 
-@pytest.mark.skipif(not CATALOG.exists(), reason="../shared/g2b-reference is not beside the clone")
 async def test_every_wire_param_sent_is_a_catalogued_param_of_its_operation() -> None:
     transport = Recording()
     calls = [
@@ -315,9 +308,8 @@ async def test_every_wire_param_sent_is_a_catalogued_param_of_its_operation() ->
     used = set()
     for path, query in transport.requests:
         assert path in operations, path
-        catalogued = {p["name"] for p in operations[path]["params"]}
-        assert set(query) <= catalogued, (path, set(query) - catalogued)
-        required = {p["name"] for p in operations[path]["params"] if p["required"]}
+        documented, required = operations[path].params, operations[path].required
+        assert set(query) <= documented, (path, set(query) - documented)
         assert required <= set(query), (path, required - set(query))
         used.add(path)
     assert used == {f"/1230000/{op.path}" for op in records.OPERATIONS}  # every declared op is exercised

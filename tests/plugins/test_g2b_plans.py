@@ -10,7 +10,6 @@ import contextlib
 import json
 import typing
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,14 +19,12 @@ import pytest
 
 import naramarket.plugins.g2b_plans as plugin
 from naramarket.plugins.g2b_plans import records
-from tests.conftest import ROOT
 from tests.inprocess import Served, sse_events
 from tests.plugins import support
-from tests.plugins.support import Recording, call
+from tests.plugins.support import Catalogued, Recording, call, catalogued_by_path
 
 pytestmark = pytest.mark.anyio
 
-CATALOG = ROOT.parent / "shared" / "g2b-reference" / "catalog.json"
 OCTOBER = {"start_date": "2026-10-01", "end_date": "2026-10-31"}
 
 
@@ -335,13 +332,8 @@ async def test_mcp_both_tools(served: Served, mode: str) -> None:
 # -- against the catalog ---------------------------------------------------------------------------
 
 
-def reference() -> dict[str, Any]:
-    catalog = json.loads(Path(CATALOG).read_text(encoding="utf-8"))
-    return {
-        op["path"]: op
-        for service in ("PrcrmntReqInfoService", "OrderPlanSttusService")
-        for op in catalog["services"][service]["operations"].values()
-    }
+def reference() -> dict[str, Catalogued]:
+    return catalogued_by_path("PrcrmntReqInfoService", "OrderPlanSttusService")
 
 
 def wire_fields(record: type[Any]) -> set[str]:
@@ -375,20 +367,17 @@ NOT_SENT = {
 }
 
 
-@pytest.mark.skipif(not CATALOG.exists(), reason="../shared/g2b-reference is not beside the clone")
 def test_declared_operations_and_record_fields_are_catalogued() -> None:
     operations = reference()
     assert len(records.OPERATIONS) == 13
     for op in records.OPERATIONS:
         path = f"/1230000/{op.path}"
         assert path in operations, path
-        params = {p["name"] for p in operations[path]["params"]}
-        assert set(op.date_params or ()) <= params, op.name
-        fields = {f["name"] for f in operations[path]["item_fields"]}
+        assert set(op.date_params or ()) <= operations[path].params, op.name
+        fields = operations[path].fields
         assert wire_fields(op.record) - fields == NOT_SENT.get(op.name, set()), op.name
 
 
-@pytest.mark.skipif(not CATALOG.exists(), reason="../shared/g2b-reference is not beside the clone")
 async def test_every_wire_param_sent_is_a_catalogued_param_of_its_operation() -> None:
     transport = Recording()
     requests: list[tuple[str, dict[str, Any]]] = [
@@ -424,9 +413,8 @@ async def test_every_wire_param_sent_is_a_catalogued_param_of_its_operation() ->
     used = set()
     for path, query in transport.requests:
         assert path in operations, path
-        catalogued = {p["name"] for p in operations[path]["params"]}
-        assert set(query) <= catalogued, (path, set(query) - catalogued)
-        required = {p["name"] for p in operations[path]["params"] if p["required"]}
+        documented, required = operations[path].params, operations[path].required
+        assert set(query) <= documented, (path, set(query) - documented)
         assert required <= set(query), (path, required - set(query))
         used.add(path)
     assert used == {f"/1230000/{op.path}" for op in records.OPERATIONS}  # every declared op is exercised

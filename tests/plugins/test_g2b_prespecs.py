@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import typing
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,14 +19,12 @@ import pytest
 
 import naramarket.plugins.g2b_prespecs as plugin
 from naramarket.plugins.g2b_prespecs import records
-from tests.conftest import ROOT
 from tests.inprocess import Served, sse_events
 from tests.plugins import support
-from tests.plugins.support import Recording, call, output_schema
+from tests.plugins.support import Catalogued, Recording, call, catalogued_by_path, output_schema
 
 pytestmark = pytest.mark.anyio
 
-CATALOG = ROOT.parent / "shared" / "g2b-reference" / "catalog.json"
 SEASON = {"start_date": "2026-09-01", "end_date": "2026-11-30"}
 
 
@@ -240,9 +237,8 @@ async def test_mcp_search_then_get(served: Served, mode: str) -> None:
 # -- against the catalog ----------------------------------------------------------------------------
 
 
-def catalog_operations() -> dict[str, Any]:
-    catalog = json.loads(Path(CATALOG).read_text(encoding="utf-8"))
-    return {op["path"]: op for op in catalog["services"]["HrcspSsstndrdInfoService"]["operations"].values()}
+def catalog_operations() -> dict[str, Catalogued]:
+    return catalogued_by_path("HrcspSsstndrdInfoService")
 
 
 def wire_fields(record: type[Any]) -> set[str]:
@@ -254,20 +250,17 @@ def wire_fields(record: type[Any]) -> set[str]:
     return names
 
 
-@pytest.mark.skipif(not CATALOG.exists(), reason="../shared/g2b-reference is not beside the clone")
 def test_declared_operations_and_record_fields_are_catalogued() -> None:
     operations = catalog_operations()
     for op in records.OPERATIONS:
         path = f"/1230000/{op.path}"
         assert path in operations, path
-        fields = {f["name"] for f in operations[path]["item_fields"]}
+        fields = operations[path].fields
         assert wire_fields(op.record) <= fields, (op.name, wire_fields(op.record) - fields)
-        params = {p["name"] for p in operations[path]["params"]}
         if op.date_params:
-            assert set(op.date_params) <= params, op.name
+            assert set(op.date_params) <= operations[path].params, op.name
 
 
-@pytest.mark.skipif(not CATALOG.exists(), reason="../shared/g2b-reference is not beside the clone")
 async def test_every_wire_param_sent_is_a_catalogued_param_of_its_operation() -> None:
     transport = Recording()
     calls = [
@@ -290,9 +283,8 @@ async def test_every_wire_param_sent_is_a_catalogued_param_of_its_operation() ->
     used = set()
     for path, query in transport.requests:
         assert path in operations, path
-        catalogued = {p["name"] for p in operations[path]["params"]}
-        assert set(query) <= catalogued, (path, set(query) - catalogued)
-        required = {p["name"] for p in operations[path]["params"] if p["required"]}
+        documented, required = operations[path].params, operations[path].required
+        assert set(query) <= documented, (path, set(query) - documented)
         assert required <= set(query), (path, required - set(query))
         used.add(path)
     assert used == {f"/1230000/{op.path}" for op in records.OPERATIONS}  # every declared op is exercised

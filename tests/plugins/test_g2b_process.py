@@ -4,7 +4,7 @@ The plugin is loaded in process without its entry point (with g2b_bids beside it
 notice found by search_bid_notices); the tool is called through REST, SSE and MCP (both wires),
 results are validated against its output schema, every kind of number is checked in the requests
 that reach the upstream, and the operations, parameters sent and record fields against the
-reference catalog (../shared/g2b-reference/catalog.json).
+packaged operation catalog.
 
 The sandbox fills 낙찰자정보목록 and 계약정보목록 only for a notice of the operation's own kind whose
 opening (contract) has passed; the documented strings themselves are exercised by a transport that
@@ -31,12 +31,11 @@ from naramarket.kernel import Settings
 from naramarket.kernel.plugins import make_plugin_manager
 from naramarket.plugins import g2b_awards, g2b_bids, g2b_contracts, g2b_process
 from naramarket.plugins.g2b_process import numbers, records, stages
-from tests.conftest import ROOT
 from tests.inprocess import Served, serve, sse_events
+from tests.plugins.support import Catalogued, catalogued_by_path
 
 pytestmark = pytest.mark.anyio
 
-CATALOG = ROOT.parent / "shared" / "g2b-reference" / "catalog.json"
 TOOL = "get_procurement_process"
 PROCESS_OPS = [f"getCntrctProcssIntgOpen{k}" for k in ("Thng", "Cnstwk", "Servc", "Frgcpt")]
 # The reference document's examples of the two composite fields.
@@ -436,13 +435,8 @@ async def test_mcp_text_names_winner_and_contract() -> None:
 # -- against the catalog --------------------------------------------------------------------------------
 
 
-def catalog_operations() -> dict[str, Any]:
-    catalog = json.loads(CATALOG.read_text(encoding="utf-8"))
-    return {
-        op["path"]: op
-        for service in ("CntrctProcssIntgOpenService", "CntrctInfoService")
-        for op in catalog["services"][service]["operations"].values()
-    }
+def catalog_operations() -> dict[str, Catalogued]:
+    return catalogued_by_path("CntrctProcssIntgOpenService", "CntrctInfoService")
 
 
 def wire_fields(record: type[Any]) -> set[str]:
@@ -454,36 +448,31 @@ def wire_fields(record: type[Any]) -> set[str]:
     }
 
 
-@pytest.mark.skipif(not CATALOG.exists(), reason="../shared/g2b-reference is not beside the clone")
 def test_declared_operations_and_record_fields_are_catalogued() -> None:
     operations = catalog_operations()
     assert len(records.OPERATIONS) == 8
     for op in records.OPERATIONS:
         path = f"/1230000/{op.path}"
         assert path in operations, path
-        fields = {f["name"] for f in operations[path]["item_fields"]}
+        fields = operations[path].fields
         assert wire_fields(op.record) <= fields, (op.name, wire_fields(op.record) - fields)
         assert op.date_params is None and op.range_limit is None  # looked up by number, never by date
-    every_process_field = {
-        f["name"] for f in operations[f"/1230000/{records.PROCESS['Thng'].path}"]["item_fields"]
-    }
+    every_process_field = operations[f"/1230000/{records.PROCESS['Thng'].path}"].fields
     assert wire_fields(records.ProcessRow) == every_process_field  # every stage fact is read
 
 
-@pytest.mark.skipif(not CATALOG.exists(), reason="../shared/g2b-reference is not beside the clone")
 def test_inquiry_modes_match_the_catalog() -> None:
     operations = catalog_operations()
     for op in records.PROCESS.values():
-        modes = operations[f"/1230000/{op.path}"]["inqryDiv"].replace(" ", "")
+        modes = operations[f"/1230000/{op.path}"].modes
         for kind, (inquiry, _) in g2b_process.INQUIRY.items():
             word = {"notice": "입찰공고번호", "prespec": "사전규격등록번호", "order_plan": "발주계획번호",
                     "request": "조달요청번호"}[kind]  # fmt: skip
-            assert f"{inquiry}.{word}" in modes, (op.name, kind, modes)
+            assert modes.get(inquiry) == word, (op.name, kind, modes)
     for op in records.CONTRACT_LOOKUP.values():
-        assert "2:통합계약번호" in operations[f"/1230000/{op.path}"]["inqryDiv"].replace(" ", "")
+        assert operations[f"/1230000/{op.path}"].modes.get("2") == "통합계약번호", op.name
 
 
-@pytest.mark.skipif(not CATALOG.exists(), reason="../shared/g2b-reference is not beside the clone")
 async def test_every_wire_param_sent_is_a_catalogued_param_of_its_operation() -> None:
     recording = Recording()
     calls: list[dict[str, Any]] = [
@@ -500,9 +489,8 @@ async def test_every_wire_param_sent_is_a_catalogued_param_of_its_operation() ->
     used = set()
     for operation, query in recording.requests:
         (path,) = [p for p in operations if p.endswith(f"/{operation}")]
-        catalogued = {p["name"] for p in operations[path]["params"]}
-        assert set(query) <= catalogued, (path, set(query) - catalogued)
-        required = {p["name"] for p in operations[path]["params"] if p["required"]}
+        documented, required = operations[path].params, operations[path].required
+        assert set(query) <= documented, (path, set(query) - documented)
         assert required <= set(query), (path, required - set(query))
         used.add(path)
     assert used == {f"/1230000/{op.path}" for op in records.OPERATIONS}  # every declared op is exercised

@@ -1,8 +1,9 @@
 """g2b_suppliers (get_supplier, search_agencies, search_industries) end to end on the sandbox.
 
 The plugin is loaded in process without its entry point; every surface (REST, SSE, MCP) is served
-by the real app on the in-process sandbox upstream. UsrInfoService02's reference lists no response
-fields, so its records are checked against the packaged catalog's (``fields_invented``) fields.
+by the real app on the in-process sandbox upstream. Operations, parameters and record fields are
+checked against the packaged catalog; UsrInfoService02's reference lists no response fields, so
+there its records are checked against the catalog's invented (``fields_invented``) ones.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,16 +19,13 @@ import msgspec
 import pytest
 
 import naramarket.plugins.g2b_suppliers as plugin
-from naramarket.datago.g2b import load_catalog
 from naramarket.plugins.g2b_suppliers import records
-from tests.conftest import ROOT
 from tests.inprocess import Served, sse_events
 from tests.plugins import support
-from tests.plugins.support import Recording, call, output_schema
+from tests.plugins.support import Catalogued, Recording, call, catalogued_by_path, output_schema
 
 pytestmark = pytest.mark.anyio
 
-CATALOG = ROOT.parent / "shared" / "g2b-reference" / "catalog.json"
 DAON = ("주식회사 다온전자", "7518843014")  # a supplier of the sandbox's world
 
 
@@ -288,13 +285,8 @@ async def test_mcp_every_tool(served: Served, mode: str) -> None:
 # -- against the catalog ---------------------------------------------------------------------------
 
 
-def reference() -> dict[str, Any]:
-    catalog = json.loads(Path(CATALOG).read_text(encoding="utf-8"))
-    return {
-        op["path"]: op
-        for service in ("UsrInfoService02", "IndstrytyBaseLawrgltInfoService")
-        for op in catalog["services"][service]["operations"].values()
-    }
+def reference() -> dict[str, Catalogued]:
+    return catalogued_by_path("UsrInfoService02", "IndstrytyBaseLawrgltInfoService")
 
 
 def wire_fields(record: type[Any]) -> set[str]:
@@ -302,24 +294,18 @@ def wire_fields(record: type[Any]) -> set[str]:
     return {prop["x-upstream-field"] for prop in components[record.__name__]["properties"].values()}
 
 
-@pytest.mark.skipif(not CATALOG.exists(), reason="../shared/g2b-reference is not beside the clone")
 def test_declared_operations_and_record_fields_are_catalogued() -> None:
     operations = reference()
-    packaged = load_catalog()
     for op in records.OPERATIONS:
         path = f"/1230000/{op.path}"
         assert path in operations, path
-        params = {p["name"] for p in operations[path]["params"]}
-        assert set(op.date_params or ()) <= params, op.name
-        fields = {f["name"] for f in operations[path]["item_fields"]}
-        if not fields:  # UsrInfoService02: the reference lists none; the packaged catalog's are invented
-            info = packaged.operation(op.service.split("/")[1], op.name)
-            assert info is not None and info.fields_invented, op.name
-            fields = {f.name for f in info.fields}
+        assert set(op.date_params or ()) <= operations[path].params, op.name
+        # UsrInfoService02: the reference lists no fields; the catalog's follow the retired service
+        assert operations[path].fields_invented == (operations[path].service == "UsrInfoService02"), op.name
+        fields = operations[path].fields
         assert wire_fields(op.record) <= fields, (op.name, wire_fields(op.record) - fields)
 
 
-@pytest.mark.skipif(not CATALOG.exists(), reason="../shared/g2b-reference is not beside the clone")
 async def test_every_wire_param_sent_is_a_catalogued_param_of_its_operation() -> None:
     transport = Recording()
     calls = [
@@ -339,9 +325,8 @@ async def test_every_wire_param_sent_is_a_catalogued_param_of_its_operation() ->
     used = set()
     for path, query in transport.requests:
         assert path in operations, path
-        catalogued = {p["name"] for p in operations[path]["params"]}
-        assert set(query) <= catalogued, (path, set(query) - catalogued)
-        required = {p["name"] for p in operations[path]["params"] if p["required"]}
+        documented, required = operations[path].params, operations[path].required
+        assert set(query) <= documented, (path, set(query) - documented)
         assert required <= set(query), (path, required - set(query))
         used.add(path)
     assert used == {f"/1230000/{op.path}" for op in records.OPERATIONS}  # every declared op is exercised

@@ -2,15 +2,14 @@
 
 The plugin is loaded in process (no entry point needed) next to a sandbox upstream whose control
 endpoint tells which operations were called. A contract test checks every declared operation,
-wire parameter and record field against ../shared/g2b-reference/catalog.json.
+wire parameter and record field against the packaged operation catalog.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import typing
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import httpx
@@ -24,13 +23,12 @@ from naramarket.app import SANDBOX_API_BASE, create_app, make_kernel
 from naramarket.kernel import Settings
 from naramarket.kernel.plugins import make_plugin_manager
 from naramarket.plugins.nuri import records
-from tests.conftest import ROOT
 from tests.inprocess import Served, serve, sse_events
+from tests.plugins.support import Catalogued, catalogued
 from tests.plugins.test_result_contract import lint
 
 pytestmark = pytest.mark.anyio
 
-CATALOG = ROOT.parent / "shared" / "g2b-reference" / "catalog.json"
 MONTH = {"start_date": "2026-10-01", "end_date": "2026-10-31"}
 TOOLS = {"search_nuri_bid_notices", "search_nuri_awards", "search_nuri_contracts"}
 NARA_TOOL = {
@@ -350,18 +348,11 @@ async def test_every_tool_over_mcp_matches_its_output_schema(mode: str) -> None:
     assert all(t.startswith("[SANDBOX") and len(t) < 4000 for t in texts.values())
 
 
-# -- contract with the reference catalog -----------------------------------------------------------
+# -- contract with the packaged catalog ------------------------------------------------------------
 
 
-def catalog_operations() -> dict[str, Any]:
-    if not CATALOG.exists():
-        pytest.skip(f"{CATALOG} is not beside the clone")
-    services = json.loads(CATALOG.read_text(encoding="utf-8"))["services"]
-    return {
-        name: op
-        for service in ("PrvtBidNtceService", "PrvtScsbidInfoService", "PrvtCntrctInfoService")
-        for name, op in services[service]["operations"].items()
-    }
+def catalog_operations() -> dict[str, Catalogued]:
+    return catalogued("PrvtBidNtceService", "PrvtScsbidInfoService", "PrvtCntrctInfoService")
 
 
 def wire_fields(record: type) -> set[str]:
@@ -381,18 +372,17 @@ def test_every_operation_is_catalogued_with_the_record_fields_it_reads() -> None
     for op in records.OPERATIONS:
         entry = ops.get(op.name)
         assert entry is not None, f"{op.name} is not in the catalog"
-        assert entry["path"] == f"/1230000/{op.path}"
-        fields = {f["name"] for f in entry["item_fields"]}
-        assert wire_fields(op.record) <= fields, f"{op.name}: {wire_fields(op.record) - fields}"
+        assert entry.path == f"/1230000/{op.path}"
+        assert wire_fields(op.record) <= entry.fields, f"{op.name}: {wire_fields(op.record) - entry.fields}"
         if op.date_params:
-            assert set(op.date_params) <= {p["name"] for p in entry["params"]}
+            assert set(op.date_params) <= entry.params
 
 
 def test_every_wire_param_sent_is_a_catalogued_param_of_its_operation() -> None:
     ops = catalog_operations()
 
     def params_of(op_name: str) -> set[str]:
-        return {p["name"] for p in ops[op_name]["params"]}
+        return set(ops[op_name].params)
 
     def sent(wire: dict[str, str | None]) -> set[str]:
         assert all(v is not None for v in wire.values()), "every filter given reaches the wire"
@@ -451,17 +441,17 @@ def test_every_wire_param_sent_is_a_catalogued_param_of_its_operation() -> None:
 def test_inquiry_modes_are_the_catalogued_ones() -> None:
     ops = catalog_operations()
 
-    def modes(op_name: str) -> str:
-        return "".join(ops[op_name]["inqryDiv"].split()).replace(".", ":")
+    def modes(op_name: str) -> Mapping[str, str]:
+        return ops[op_name].modes
 
     for op in records.NOTICE_SEARCH.values():
-        assert "1:공고게시일시" in modes(op.name) and op.order_by == "posted_at"
+        assert modes(op.name).get("1") == "공고게시일시" and op.order_by == "posted_at"
     for op in records.NOTICE_BY_NUMBER.values():
-        assert "4:입찰공고번호" in modes(op.name)
-    assert "2:개찰일시" in modes(records.AWARD_SEARCH.name)
-    assert "3:입찰공고번호" in modes(records.AWARD_SEARCH.name)
+        assert modes(op.name).get("4") == "입찰공고번호"
+    assert modes(records.AWARD_SEARCH.name).get("2") == "개찰일시"
+    assert modes(records.AWARD_SEARCH.name).get("3") == "입찰공고번호"
     contract = modes(records.CONTRACT_SEARCH.name)
-    assert "1:계약일자" in contract and "2:계약번호" in contract and "3:공고번호" in contract
+    assert (contract.get("1"), contract.get("2"), contract.get("3")) == ("계약일자", "계약번호", "공고번호")
     assert records.CONTRACT_SEARCH.date_format == "%Y%m%d"  # inqryBgnDate is YYYYMMDD
-    begin = next(p for p in ops[records.CONTRACT_SEARCH.name]["params"] if p["name"] == "inqryBgnDate")
-    assert len(begin["sample"]) == 8
+    begin = ops[records.CONTRACT_SEARCH.name].info.param("inqryBgnDate")
+    assert begin is not None and len(begin.sample) == 8
