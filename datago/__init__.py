@@ -12,7 +12,7 @@ typed records, date windows and the caller-owned page scan live here; what only 
 share is in ``naramarket.datago.g2b``.
 """
 
-from .client import CLIENT, Client, client_factory, collect, make_http_client, normalise_key
+from .client import CLIENT, Client, client_factory, collect, collect_merged, make_http_client, normalise_key
 from .envelope import Page
 from .errors import (
     AccessDenied,
@@ -31,7 +31,7 @@ from .errors import (
 from .limits import RetryPolicy
 from .listing import DEFAULT_LIMIT, MAX_LIMIT, Listing, ListQuery, Order, Problem, Reason
 from .operation import DATA_GO_KR, DAY, MONTH, WEEK, YEAR, Api, Operation, RangeLimit, split_windows
-from .records import KST, KstDateTime, Record, wire
+from .records import KST, KstDateTime, Record, derived, wire
 from .scan import PageFailure
 
 __all__ = [
@@ -72,6 +72,8 @@ __all__ = [
     "UpstreamUnavailable",
     "client_factory",
     "collect",
+    "collect_merged",
+    "derived",
     "make_http_client",
     "normalise_key",
     "split_windows",

@@ -25,11 +25,20 @@ from .envelope import Page, decode_page
 from .errors import NotConfigured, RateLimited
 from .limits import PriorityLimiter, RetryPolicy, TokenBucket
 from .listing import Listing, ListQuery
+from .merge import collect_merged_listing
 from .operation import Operation
 from .records import Record, codec_for
 from .scan import PageFailure, scan_pages
 
-__all__ = ["CLIENT", "Client", "client_factory", "collect", "make_http_client", "normalise_key"]
+__all__ = [
+    "CLIENT",
+    "Client",
+    "client_factory",
+    "collect",
+    "collect_merged",
+    "make_http_client",
+    "normalise_key",
+]
 
 R = TypeVar("R", bound=Record)
 
@@ -262,6 +271,41 @@ async def collect(
         ctx.resources[CLIENT],
         op,
         params,
+        window=window if window is not None else (query.start_date, query.end_date),
+        limit=query.limit,
+        order=query.order,
+        cursor=query.cursor,
+        page_size=page_size or query.page_size or max(100, min(query.limit, 999)),
+        budget=ctx.time_left(),
+        next_arguments=next_arguments,
+        keep=keep,
+        on_items=ctx.items,
+        on_progress=ctx.progress,
+    )
+
+
+async def collect_merged(
+    ctx: Context,
+    parts: Sequence[tuple[Operation[R], Mapping[str, str | None]]],
+    query: ListQuery,
+    *,
+    window: tuple[dt.date | None, dt.date | None] | None = None,
+    page_size: int | None = None,
+    keep: Callable[[R], bool] | None = None,
+) -> Listing[R]:
+    """A list tool's answer over several operations merged by date (``merge.collect_merged_listing``).
+
+    For one question the gateway splits across operations (each 업무구분 its own): ``parts`` are
+    (operation, wire parameters) pairs; the rest is as ``collect``.
+    """
+
+    def next_arguments(cursor: str) -> dict[str, Any]:
+        arguments: dict[str, Any] = msgspec.to_builtins(msgspec.structs.replace(query, cursor=cursor))
+        return {k: v for k, v in arguments.items() if v is not None}
+
+    return await collect_merged_listing(
+        ctx.resources[CLIENT],
+        parts,
         window=window if window is not None else (query.start_date, query.end_date),
         limit=query.limit,
         order=query.order,

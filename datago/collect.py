@@ -35,7 +35,7 @@ from .scan import _STOPS, ItemsCallback, PageFailure, ProgressCallback
 if TYPE_CHECKING:
     from .client import Client
 
-__all__ = ["collect_listing"]
+__all__ = ["ScanRun", "checked_window", "collect_listing", "scan_listing"]
 
 R = TypeVar("R", bound=Record)
 Window = tuple[dt.datetime, dt.datetime]  # inclusive, minute precision (the gateway's)
@@ -229,13 +229,62 @@ async def collect_listing(
     some, the answer is partial and says why.
     """
     base = {k: v for k, v in params.items() if v is not None}
-    dates = _checked_window(window)
+    dates = checked_window(window)
     if op.order_by is None:
         order = "oldest"  # the upstream's own order: there is no date to order by
     query = fingerprint(op.path, sorted(base.items()), [str(d) for d in dates or ()], order)
     previous = Cursor.decode(cursor, query=query, order=order) if cursor else Cursor(order=order, query=query)
     if op.order_by is None:
         page_size = previous.page_size or page_size  # a count-based cursor keeps its page size
+    run = await scan_listing(
+        client, op, base, dates, limit, order, previous, page_size, budget, keep, on_items, on_progress
+    )
+    next_cursor = run.state.cursor(query, previous, page_size).encode() if run.reason else None
+    return run.listing(client, next_cursor, next_arguments)
+
+
+@dataclass
+class ScanRun(Generic[R]):
+    """One operation's scan for a listing: what it gathered, and why it stopped (None: complete)."""
+
+    state: _Scan[R]
+    reason: Reason | None
+    error: UpstreamError | None
+    missing: str | None
+
+    def listing(
+        self, client: Client, next_cursor: str | None, next_arguments: Callable[[str], dict[str, Any]] | None
+    ) -> Listing[R]:
+        error = self.error
+        return Listing(
+            items=self.state.items,
+            total_count=self.state.total,
+            complete=self.reason is None,
+            reason=self.reason,
+            next=(next_arguments or _cursor_only)(next_cursor) if next_cursor else None,
+            missing=self.missing,
+            error=msgspec.convert(problem(error), Problem) if error is not None else None,
+            order=self.state.order,
+            pages_fetched=self.state.pages,
+            sandbox=client.sandbox,
+        )
+
+
+async def scan_listing(
+    client: Client,
+    op: Operation[R],
+    base: dict[str, str],
+    dates: tuple[dt.date, dt.date] | None,
+    limit: int,
+    order: Order,
+    previous: Cursor,
+    page_size: int,
+    budget: float | None,
+    keep: Callable[[R], bool] | None = None,
+    on_items: ItemsCallback | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> ScanRun[R]:
+    """Scan ``op`` for a listing from where ``previous`` left off (the core of ``collect_listing``)."""
     skip = previous.skip  # keyless scans: records of earlier answers still to pass over
     boundary = dt.datetime.fromisoformat(previous.boundary) if previous.boundary else None
     state = _Scan(op, order, limit, boundary, set(previous.given), keep=keep)
@@ -274,27 +323,14 @@ async def collect_listing(
         missing = _describe_missing(current, None, order)
     elif reason is None and (state.more or queue):
         reason = "limit"
-    complete = reason is None
-    next_cursor = state.cursor(query, previous, page_size).encode() if not complete else None
-    return Listing(
-        items=state.items,
-        total_count=state.total,
-        complete=complete,
-        reason=reason,
-        next=(next_arguments or _cursor_only)(next_cursor) if next_cursor else None,
-        missing=missing,
-        error=msgspec.convert(problem(error), Problem) if error is not None else None,
-        order=order,
-        pages_fetched=state.pages,
-        sandbox=client.sandbox,
-    )
+    return ScanRun(state, reason, error, missing)
 
 
 def _cursor_only(cursor: str) -> dict[str, Any]:
     return {"cursor": cursor}
 
 
-def _checked_window(window: tuple[dt.date | None, dt.date | None] | None) -> tuple[dt.date, dt.date] | None:
+def checked_window(window: tuple[dt.date | None, dt.date | None] | None) -> tuple[dt.date, dt.date] | None:
     if window is None or all(w is None for w in window):
         return None
     start, end = window

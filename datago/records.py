@@ -24,12 +24,13 @@ from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
 
-__all__ = ["KST", "KstDateTime", "Record", "RecordCodec", "codec_for", "wire"]
+__all__ = ["KST", "KstDateTime", "Record", "RecordCodec", "codec_for", "derived", "wire"]
 
 # Korea has not observed DST since 1988, so a fixed offset is exact and needs no tz database.
 KST = dt.timezone(dt.timedelta(hours=9), "KST")
 
 _WIRE_KEY = "x-upstream-field"  # also shown in the JSON Schema: which upstream field it is
+_DERIVED_KEY = "x-derived"  # a field the upstream does not send: the record type sets it
 
 
 KstDateTime = Annotated[dt.datetime, msgspec.Meta(tz=True)]
@@ -49,6 +50,15 @@ def wire(field: str, description: str = "") -> msgspec.Meta:
     if description:
         return msgspec.Meta(description=description, extra_json_schema=extra)
     return msgspec.Meta(extra_json_schema=extra)
+
+
+def derived(description: str) -> msgspec.Meta:
+    """Annotate a record attribute the upstream does not send: it keeps its default.
+
+    For facts the operation itself implies (e.g. the 업무구분 of a per-kind operation), set by
+    a subclass's default.
+    """
+    return msgspec.Meta(description=description, extra_json_schema={_DERIVED_KEY: True})
 
 
 WireValue = str | int | float | None
@@ -184,6 +194,8 @@ class RecordCodec(Generic[R]):
                 ),
                 None,
             )
+            if wire is None and _is_derived(meta):
+                continue  # the record type sets it: it keeps its default
             if wire is None:
                 raise TypeError(f"{record.__name__}.{name} has no wire('field') annotation")
             fields.append((name, wire, _PARSERS[_base_type(base)]))
@@ -197,6 +209,8 @@ class RecordCodec(Generic[R]):
             kw_only=True,
         )
         self._pairs = tuple((name, parse) for name, _, parse in fields)
+        # Positional construction (fast) when the derived attributes all come last.
+        self._positional = record.__struct_fields__[: len(fields)] == tuple(name for name, _, _ in fields)
         # Decoders for the view, built once with the codec (the envelope's items, in any shape).
         self.decode_many = msgspec.json.Decoder(list[self.view]).decode  # type: ignore[name-defined]
         self.decode_one = msgspec.json.Decoder(self.view).decode
@@ -204,7 +218,9 @@ class RecordCodec(Generic[R]):
     def from_view(self, view: Any) -> R:
         """Convert one decoded view object into a typed record."""
         # Positional construction in declaration order: the hot loop of every page.
-        return self.record(*[parse(getattr(view, name)) for name, parse in self._pairs])
+        if self._positional:
+            return self.record(*[parse(getattr(view, name)) for name, parse in self._pairs])
+        return self.record(**{name: parse(getattr(view, name)) for name, parse in self._pairs})
 
     def from_views(self, views: list[Any]) -> list[R]:
         """Convert a page of decoded view objects."""
@@ -213,6 +229,13 @@ class RecordCodec(Generic[R]):
     def from_mapping(self, item: dict[str, Any]) -> R:
         """Convert one item given as a plain dict of wire names (the XML path)."""
         return self.from_view(msgspec.convert(item, self.view, strict=False))
+
+
+def _is_derived(meta: list[Any]) -> bool:
+    return any(
+        isinstance(m, msgspec.Meta) and m.extra_json_schema and _DERIVED_KEY in m.extra_json_schema
+        for m in meta
+    )
 
 
 def field_type(record: type[Record], name: str) -> type:

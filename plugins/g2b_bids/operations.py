@@ -23,6 +23,7 @@ from .records import (
     NoticeChange,
     OrderAttachment,
     PurchaseItem,
+    with_kind,
 )
 
 __all__ = [
@@ -67,7 +68,7 @@ def _kind(key: str, label: str, code: str, *, amounts: bool, items: bool, histor
         search=G2bOperation(
             SERVICE,
             f"{prefix}{code}PPSSrch",
-            record=BidNotice,
+            record=with_kind(BidNotice, label, code),
             range_limit=MONTH,
             dedupe_on=notice_id,
             order_by="posted_at",  # inqryDiv 1: 공고게시일시
@@ -76,7 +77,7 @@ def _kind(key: str, label: str, code: str, *, amounts: bool, items: bool, histor
         notice=G2bOperation(
             SERVICE,
             f"{prefix}{code}",
-            record=BidNoticeDetail,
+            record=with_kind(BidNoticeDetail, label, code),
             range_limit=MONTH,
             dedupe_on=notice_id,
             order_by="registered_at",  # inqryDiv 1: 등록일시 (this plugin asks by number, 2)

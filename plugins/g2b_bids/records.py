@@ -7,11 +7,11 @@ description names the kinds that send it (the contract test checks these against
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, TypeVar
 
 import msgspec
 
-from naramarket.datago import KstDateTime, Record, wire
+from naramarket.datago import KstDateTime, Record, derived, wire
 
 __all__ = [
     "Attachment",
@@ -23,9 +23,15 @@ __all__ = [
     "NoticeChange",
     "OrderAttachment",
     "PurchaseItem",
+    "with_kind",
 ]
 
 _NOT_OTHER = "(기타 제외 / not for 기타)"
+N = TypeVar("N", bound="BidNotice")
+KIND_DESCRIPTION = (
+    "업무구분 / kind: 물품, 공사, 용역, 외자 or 기타 (from the operation that answered; the gateway "
+    "does not send it)"
+)
 
 
 class BidNotice(Record):
@@ -33,6 +39,7 @@ class BidNotice(Record):
 
     summary_fields: ClassVar[tuple[str, ...]] = (
         "posted_at",
+        "kind",
         "notice_no",
         "title",
         "agency",
@@ -97,6 +104,7 @@ class BidNotice(Record):
     unified_notice_no: Annotated[str, wire("untyNtceNo", "통합공고번호 / unified notice no.")] = ""
     registration_type: Annotated[str, wire("rgstTyNm", "등록유형명 / registration type")] = ""
     url: Annotated[str, wire("bidNtceDtlUrl", "입찰공고상세URL / notice page on 나라장터")] = ""
+    kind: Annotated[str, derived(KIND_DESCRIPTION)] = ""
 
 
 class BidNoticeDetail(BidNotice):
@@ -310,3 +318,13 @@ class Attachment(msgspec.Struct, kw_only=True):
             "표준공고서 (stdNtceDocUrl) or e발주 with its document kind (eorderAtchFileNm/eorderAtchFileUrl)"
         ),
     ] = ""
+
+
+def with_kind(record: type[N], label: str, code: str) -> type[N]:
+    """``record`` as one kind's operation answers it: ``kind`` is that kind's label (code: Thng...)."""
+    return msgspec.defstruct(  # type: ignore[return-value]
+        f"{record.__name__}{code}",
+        [("kind", Annotated[str, derived(KIND_DESCRIPTION)], label)],
+        bases=(record,),
+        module=__name__,
+    )

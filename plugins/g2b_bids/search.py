@@ -1,22 +1,33 @@
-"""``search_bid_notices``: 나라장터 bid notices of one kind by the 나라장터 search filters (PPSSrch)."""
+"""``search_bid_notices``: 나라장터 bid notices of one kind, or all, by the 나라장터 search filters."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated
+from functools import partial
+from typing import Annotated, Literal
 
 import msgspec
 
-from naramarket.datago import Listing, ListQuery, collect
+from naramarket.datago import Listing, ListQuery, collect, collect_merged
 from naramarket.datago.g2b import KST
 from naramarket.kernel import Context, tool
 
-from .operations import KindLabel, kind_of
+from .operations import KINDS, Kind, KindLabel, kind_of
 from .records import BidNotice
 
 __all__ = ["DEFAULT_DAYS", "REGION_CODES", "SearchBidNotices", "search_bid_notices", "wire_params"]
 
+ALL = ("전체", "all")
+# Filters only the full PPSSrch takes: with them, "every kind" means every kind but 기타.
+FULL_SEARCH_ONLY = (
+    "demand_agency",
+    "region",
+    "industry",
+    "detail_item_no",
+    "international",
+    "procurement_request_no",
+)
 DEFAULT_DAYS = 30  # posted in the last 30 days (two month windows at most), newest first
 
 # 참가제한지역코드 (prtcptLmtRgnCd) by the names people write. 강원/전북 are 특별자치도 now (51/52);
@@ -52,12 +63,13 @@ class SearchBidNotices(ListQuery):
     """Parameters of ``search_bid_notices``: a kind, the 나라장터 search filters, dates, limit, order."""
 
     kind: Annotated[
-        KindLabel,
+        KindLabel | Literal["전체", "all"] | None,
         msgspec.Meta(
             description="업무구분 / kind of notice: 물품 (goods), 공사 (works), 용역 (services), 외자 "
-            "(foreign procurement) or 기타 (other); one kind per call"
+            "(foreign procurement) or 기타 (other); leave out (or 전체/all) for every kind at once, "
+            "merged newest first"
         ),
-    ]
+    ] = None
     keyword: Annotated[
         Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None,
         msgspec.Meta(description="공고명 검색어 / words in the notice title (partial match), e.g. CCTV"),
@@ -110,6 +122,14 @@ class SearchBidNotices(ListQuery):
         bool | None,
         msgspec.Meta(description="입찰마감제외 / true: leave out notices whose bidding has closed"),
     ] = None
+    urgent: Annotated[
+        bool | None,
+        msgspec.Meta(
+            description="긴급공고 / true: urgent notices only, false: leave them out. The gateway has "
+            "no urgency filter or field; 나라장터 marks urgent notices with 긴급 in the title, and "
+            "this filters on that"
+        ),
+    ] = None
     reference_no: Annotated[
         Annotated[str, msgspec.Meta(min_length=1, max_length=105)] | None,
         msgspec.Meta(description="참조번호 / the agency's reference no."),
@@ -124,20 +144,8 @@ class SearchBidNotices(ListQuery):
         low, high = self.estimated_price_min, self.estimated_price_max
         if low is not None and high is not None and high < low:
             raise ValueError("estimated_price_max: is below estimated_price_min")
-        kind = kind_of(self.kind)
-        if not kind.full_search:
-            refused = [
-                name
-                for name in (
-                    "demand_agency",
-                    "region",
-                    "industry",
-                    "detail_item_no",
-                    "international",
-                    "procurement_request_no",
-                )
-                if getattr(self, name) is not None
-            ]
+        if self.kind is not None and self.kind not in ALL and not kind_of(self.kind).full_search:
+            refused = self.full_search_filters()
             if refused:
                 raise ValueError(
                     f"{', '.join(refused)}: 기타 공고 검색에는 없는 조건입니다 / the 기타 (other) search "
@@ -149,6 +157,17 @@ class SearchBidNotices(ListQuery):
                 raise ValueError(
                     f"region: {region!r} is not a 참가제한지역코드 (e.g. 11 서울, 41 경기, 00 전국)"
                 )
+
+    def full_search_filters(self) -> list[str]:
+        """The filters given that only the full PPSSrch (every kind but 기타) takes."""
+        return [name for name in FULL_SEARCH_ONLY if getattr(self, name) is not None]
+
+    def kinds(self) -> list[Kind]:
+        """The kinds to search: the one named, or all (but 기타 when a filter it lacks is given)."""
+        if self.kind is not None and self.kind not in ALL:
+            return [kind_of(self.kind)]
+        full_only = bool(self.full_search_filters())
+        return [kind for kind in KINDS.values() if kind.full_search or not full_only]
 
 
 def _yn(flag: bool | None) -> str | None:
@@ -191,31 +210,42 @@ def wire_params(p: SearchBidNotices) -> dict[str, str | None]:
     name="search_bid_notices",
     title=("입찰공고 검색", "Search bid notices"),
     description=(
-        "나라장터 입찰공고를 업무구분(물품·공사·용역·외자·기타) 하나를 골라 나라장터 검색조건으로 "
-        "찾습니다: 공고명 검색어, 공고기관·수요기관(이름 일부 또는 코드), 참가제한지역(서울·경기도·전국 "
-        "또는 코드), 업종(이름 또는 4자리 코드), 추정가격 범위, 세부품명번호, 국내/국제, 마감 제외. "
-        "'이번 달 경기도 CCTV 유지보수 용역 공고'처럼 공고를 찾을 때 쓰고, 한 공고의 기초금액·면허제한·"
-        "참가가능지역·첨부파일·변경이력은 get_bid_notice로 봅니다. 업무구분을 모르면 업무구분마다 한 번씩 "
-        "호출하세요. 긴급공고 구분은 게이트웨이 조건에 없으니 keyword에 '긴급'을 넣으세요. 기본값: 오늘까지 "
-        "최근 30일 게시분(공고게시일시 기준), 최신 게시순, 최대 50건. 더 있으면 complete가 false이고 "
-        "응답의 next를 그대로 인자로 넘겨 이어받습니다. "
+        "나라장터 입찰공고를 나라장터 검색조건으로 찾습니다: 업무구분(물품·공사·용역·외자·기타, 빼면 "
+        "전부를 한 번에 최신순으로 합침), 공고명 검색어, 공고기관·수요기관(이름 일부 또는 코드), "
+        "참가제한지역(서울·경기도·전국 또는 코드), 업종(이름 또는 4자리 코드), 추정가격 범위, "
+        "세부품명번호, 국내/국제, 긴급공고, 마감 제외. '이번 달 경기도 CCTV 유지보수 용역 공고'처럼 "
+        "공고를 찾을 때 쓰고, 한 공고의 기초금액·면허제한·참가가능지역·첨부파일·변경이력은 "
+        "get_bid_notice로 봅니다. 기타 검색에 없는 조건(수요기관·지역·업종·세부품명·국제·조달요청번호)을 "
+        "주고 업무구분을 빼면 기타는 빠집니다. 기본값: 오늘까지 최근 30일 게시분(공고게시일시 기준), "
+        "최신 게시순, 최대 50건. 더 있으면 complete가 false이고 응답의 next를 그대로 인자로 넘겨 "
+        "이어받습니다. "
         '예: {"kind": "용역", "keyword": "CCTV", "region": "경기도", "limit": 20}',
-        "나라장터 bid notices of one kind (물품 goods, 공사 works, 용역 services, 외자 foreign, 기타 "
-        "other) by the 나라장터 search filters: words in the title, issuing or demand agency (part of "
-        "the name, or the code), the region bidders are limited to (서울, 경기도, 전국, or the code), "
-        "required industry (name or 4-digit code), estimated price range, detailed item no., domestic "
-        "or international, and open bids only. Use it to find notices; use get_bid_notice for one "
-        "notice's base amount, licence limits, eligible regions, documents and change history. When "
-        "the kind is unknown, call once per kind. Urgent notices are not a gateway filter: put 긴급 "
-        "in `keyword`. Defaults: posted in the last 30 days up to today (KST), newest first, at most "
-        "50. When more exist `complete` is false: call again with the answer's `next` as the "
-        'arguments. Example: {"kind": "용역", "keyword": "CCTV", "region": "경기도", "limit": 20}',
+        "나라장터 bid notices by the 나라장터 search filters: kind (물품 goods, 공사 works, 용역 "
+        "services, 외자 foreign, 기타 other; leave it out to search every kind at once, merged newest "
+        "first), words in the title, issuing or demand agency (part of the name, or the code), the "
+        "region bidders are limited to (서울, 경기도, 전국, or the code), required industry (name or "
+        "4-digit code), estimated price range, detailed item no., domestic or international, urgent "
+        "notices, and open bids only. Use it to find notices; use get_bid_notice for one notice's base "
+        "amount, licence limits, eligible regions, documents and change history. Without a kind, a "
+        "filter the 기타 search lacks (demand agency, region, industry, item no., international, "
+        "request no.) leaves 기타 out. Defaults: posted in the last 30 days up to today (KST), newest "
+        "first, at most 50. When more exist `complete` is false: call again with the answer's `next` "
+        'as the arguments. Example: {"kind": "용역", "keyword": "CCTV", "region": "경기도", "limit": 20}',
     ),
     scopes=("g2b:read",),
     read_only=True,
     open_world=True,
 )
 async def search_bid_notices(ctx: Context, p: SearchBidNotices) -> Listing[BidNotice]:
-    """Notices of one kind posted in the window, newest first, month windows as the gateway needs."""
+    """Notices of one kind (or all, merged) posted in the window, in order, month windows as needed."""
     window = p.dates_or_last(DEFAULT_DAYS, today=dt.datetime.now(KST).date())
-    return await collect(ctx, kind_of(p.kind).search, wire_params(p), p, window=window)
+    kinds = p.kinds()
+    keep = None if p.urgent is None else partial(_is_urgent, p.urgent)
+    if len(kinds) == 1:
+        return await collect(ctx, kinds[0].search, wire_params(p), p, window=window, keep=keep)
+    params = wire_params(p)
+    return await collect_merged(ctx, [(kind.search, params) for kind in kinds], p, window=window, keep=keep)
+
+
+def _is_urgent(wanted: bool, notice: BidNotice) -> bool:
+    return ("긴급" in notice.title) == wanted

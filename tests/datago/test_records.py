@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import msgspec
 import pytest
 
-from naramarket.datago import KST, Record, wire
+from naramarket.datago import KST, Record, derived, wire
 from naramarket.datago.envelope import decode_page
 from naramarket.datago.g2b import G2B
 from naramarket.datago.records import codec_for
@@ -169,3 +169,33 @@ def test_an_unsupported_field_type_is_refused() -> None:
 
 def test_the_codec_is_built_once_per_record() -> None:
     assert codec_for(Typed) is codec_for(Typed)
+
+
+class Tagged(Record):
+    """A record with a derived attribute between wire ones (as a subclass adds wire fields after it)."""
+
+    name: Annotated[str, wire("prdctSpecNm")] = ""
+    kind: Annotated[str, derived("the kind the operation answers for")] = ""
+
+
+class TaggedMore(Tagged):
+    amount: Annotated[int | None, wire("cntrctPrceAmt")] = None
+
+
+Goods = msgspec.defstruct("Goods", [("kind", Annotated[str, derived("kind")], "물품")], bases=(TaggedMore,))
+
+
+def test_derived_attributes_keep_the_record_types_value_whatever_the_upstream_sends() -> None:
+    body = success_json([{"prdctSpecNm": "노트북", "cntrctPrceAmt": "1,000", "kind": "공사"}], total=1)
+    (record,) = decode_page(body, codec_for(Goods), G2B).items
+    assert (record.name, record.amount, record.kind) == ("노트북", 1000, "물품")
+    schema = msgspec.json.schema(Goods)["$defs"]["Goods"]["properties"]["kind"]
+    assert schema.get("x-derived") is True and "x-upstream-field" not in schema
+
+
+def test_an_attribute_neither_wire_nor_derived_is_refused() -> None:
+    class Bare(Record):
+        name: Annotated[str, msgspec.Meta(description="no wire")] = ""
+
+    with pytest.raises(TypeError, match="wire"):
+        codec_for(Bare)

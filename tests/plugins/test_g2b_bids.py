@@ -254,7 +254,7 @@ async def test_mcp_search_and_get(bids, mode):
         items = found.structured_content["items"]
         assert items and all("청소" in i["title"] for i in items)
         assert (
-            "| posted_at | notice_no | title | agency | estimated_price | bid_close_at |"
+            "| posted_at | kind | notice_no | title | agency | estimated_price | bid_close_at |"
             in found.content[0].text
         )
         first = items[0]
@@ -362,10 +362,15 @@ def catalog() -> dict[str, Catalogued]:
 
 
 def wire_fields(record: type[Any]) -> dict[str, str]:
-    """attribute -> wire name of a Record, read from its JSON Schema (x-upstream-field)."""
+    """attribute -> wire name of a Record, read from its JSON Schema (x-upstream-field).
+
+    Attributes marked ``derived()`` (``x-derived``: set from the operation, e.g. ``kind``) have none.
+    """
     (_, components) = msgspec.json.schema_components([record])
     schema = components[record.__name__]
-    return {name: prop["x-upstream-field"] for name, prop in schema["properties"].items()}
+    properties = schema["properties"].items()
+    assert all("x-upstream-field" in prop or prop.get("x-derived") for _, prop in properties)
+    return {name: prop["x-upstream-field"] for name, prop in properties if "x-upstream-field" in prop}
 
 
 # Fields a shared record declares that some kinds' operations do not send (their descriptions say
