@@ -1,5 +1,8 @@
 """MCP adapter: every registered tool as an MCP tool, over streamable HTTP (``/mcp``) and stdio.
 
+Besides tools: reference resources (the operation catalog, a field glossary) and analyst prompts
+(``mcp_content``).
+
 Built on the mcp 2.x low-level ``Server``: inputSchema/outputSchema come from the Params/Result
 Structs, results carry ``structuredContent``, tool failures are ``isError`` results whose text is
 the problem document, and an unknown tool is a JSON-RPC invalid-params error.
@@ -24,6 +27,8 @@ from starlette.routing import BaseRoute, Route
 from naramarket.adapters.auth import LOOPBACK, PRINCIPAL, send_auth_error
 from naramarket.kernel import Forbidden, NaramarketError, Principal, Tool, ToolNotFound
 from naramarket.kernel.host import CallEvents, Dispatcher, Kernel, json_schema, problem
+
+from .mcp_content import McpContent
 
 __all__ = [
     "ScopeGate",
@@ -132,6 +137,33 @@ def create_server(kernel: Kernel) -> Server[Any]:
     def input_schema(name: str) -> dict[str, Any] | None:
         return json_schema(kernel.registry.get(name).params) if name in kernel.registry else None
 
+    content = McpContent(kernel)
+
+    async def list_resources(
+        ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
+    ) -> types.ListResourcesResult:
+        return types.ListResourcesResult(resources=content.list_resources())
+
+    async def list_resource_templates(
+        ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
+    ) -> types.ListResourceTemplatesResult:
+        return types.ListResourceTemplatesResult(resource_templates=content.list_templates())
+
+    async def read_resource(
+        ctx: ServerRequestContext[Any], params: types.ReadResourceRequestParams
+    ) -> types.ReadResourceResult:
+        return content.read(str(params.uri))
+
+    async def list_prompts(
+        ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
+    ) -> types.ListPromptsResult:
+        return types.ListPromptsResult(prompts=content.list_prompts())
+
+    async def get_prompt(
+        ctx: ServerRequestContext[Any], params: types.GetPromptRequestParams
+    ) -> types.GetPromptResult:
+        return content.get_prompt(params.name, params.arguments)
+
     server: Server[Any] = Server(
         "naramarket",
         version=__version__,
@@ -139,6 +171,11 @@ def create_server(kernel: Kernel) -> Server[Any]:
         instructions=instructions(kernel),
         on_list_tools=list_tools,
         on_call_tool=call_tool,
+        on_list_resources=list_resources,
+        on_list_resource_templates=list_resource_templates,
+        on_read_resource=read_resource,
+        on_list_prompts=list_prompts,
+        on_get_prompt=get_prompt,
         get_tool_input_schema=input_schema,
     )
     return server
