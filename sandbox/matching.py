@@ -19,6 +19,9 @@ The one place that decides, per class of request param, how a filter value is ju
 - **Codes and numbers** (기관코드, 사업자등록번호, 물품분류번호, 공고번호 …) are unchanged: a value
   in the vocabulary pins that entity, any other value is carried by records made up around it,
   because the sandbox cannot know every real code and numbers are what clients copy from answers.
+- **Ranges and coded flags** (추정가격 ``presmptPrceBgn``/``presmptPrceEnd``, 국제구분코드
+  ``intrntnlDivCd``) pin the records' values into them: a notice's price is moved into the range
+  searched (a lookup by its number still prints its own price) and 국제입찰여부 follows the code.
 - **Names the sandbox has no vocabulary for** (영문품명 ``engRprsntPrdctNm``, 업종명
   ``indstrytyNm``, 공종명, 지청명 …) are not judged either: records carry them as searched.
 """
@@ -69,6 +72,7 @@ class Overrides(NamedTuple):
     title_insts: tuple[Institution, ...]  # a 공고명 term's institutions when inst_a is pinned otherwise
     title_term: str | None  # titles must contain it
     fields: dict[str, str]  # response fields set to a value as such
+    price: tuple[int | None, int | None] = (None, None)  # 추정가격 range searched (presmptPrceBgn/End)
 
 
 def search_class(name: str, kind: tuple[str, tuple[str, ...]]) -> str | None:
@@ -142,7 +146,23 @@ def _resolve(op_name: str, filters: Filters, seed: int) -> Overrides | None:
             inst_a, title_insts = (term_insts, ()) if not inst_a else (inst_a, term_insts)
         else:
             return None
-    return Overrides(inst_a, inst_b, corp, item, title_items, title_insts, term, fields)
+    for param, (field, values) in _FLAG_PINS.items():  # a coded flag pins the field it filters
+        value = dict(filters).get(param)
+        if value in values and field in field_names:
+            fields[field] = values[value]
+    price = (_amount(dict(filters).get("presmptPrceBgn")), _amount(dict(filters).get("presmptPrceEnd")))
+    return Overrides(inst_a, inst_b, corp, item, title_items, title_insts, term, fields, price)
+
+
+# Coded filters whose rows carry the answer in another field: 국제구분코드 1 국내 / 2 국제 -> 국제입찰여부.
+_FLAG_PINS: dict[str, tuple[str, dict[str, str]]] = {"intrntnlDivCd": ("intrbidYn", {"1": "N", "2": "Y"})}
+
+
+def _amount(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
 
 
 def _has(text: str, term: str) -> bool:

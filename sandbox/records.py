@@ -311,10 +311,11 @@ class Universe:
         """Print the notice's dates, 업무구분 and prices; the notice's year, None if it has no date."""
         if "bsnsDivNm" in row and row["bsnsDivNm"] in entities.NOTICE_KINDS:
             row["bsnsDivNm"] = entities.NOTICE_KINDS[facts.kind]
+        price = _within(facts.price, self.overrides.price)
         if "presmptPrce" in row:
-            row["presmptPrce"] = str(facts.price)
+            row["presmptPrce"] = str(price)
         if "bssamt" in row:
-            row["bssamt"] = str(facts.price + facts.price // 10)
+            row["bssamt"] = str(price + price // 10)
         notice = facts.notice
         if notice is None or (now is not None and notice > now):
             return None  # an odd or future number: the record keeps its own dates
@@ -332,6 +333,20 @@ class Universe:
         if frag is None:
             frag = self._item_frag_cache[item] = self.schema.item_fragment(item)
         return frag
+
+
+def _within(price: int, bounds: tuple[int | None, int | None]) -> int:
+    """``price``, moved into a searched range (deterministically) when it lies outside."""
+    low, high = bounds
+    if (low is None or price >= low) and (high is None or price <= high):
+        return price
+    low = low or 0
+    if high is None:
+        return low + price
+    if high < low:
+        return low
+    span = high - low + 1
+    return low + price % span
 
 
 def _main_minute(stamp: int, days: int, h: int) -> int:

@@ -149,6 +149,24 @@ async def test_filters_filter_the_records(http, requests):
     assert params["dtilPrdctClsfcNo"] == "4321150301"
 
 
+@pytest.mark.parametrize("kind", ["물품", "용역", None])
+async def test_price_range_and_international_filter_the_records(http, kind):
+    arguments = {
+        "estimated_price_min": 100_000_000,
+        "estimated_price_max": 300_000_000,
+        "international": True,
+    }
+    body = await rest(
+        http, "search_bid_notices", {**({"kind": kind} if kind else {}), **arguments, "limit": 60}
+    )
+    assert body["items"]
+    for item in body["items"]:
+        assert 100_000_000 <= item["estimated_price"] <= 300_000_000, item
+        assert item["international"] is True
+    domestic = await rest(http, "search_bid_notices", {"kind": "물품", "international": False, "limit": 30})
+    assert domestic["items"] and all(i["international"] is False for i in domestic["items"])
+
+
 async def test_a_name_the_gateway_does_not_know_is_an_empty_complete_answer(http):
     body = await rest(http, "search_bid_notices", {"kind": "공사", "demand_agency": "없는기관이름"})
     assert body["items"] == [] and body["complete"] is True
