@@ -112,9 +112,20 @@ class Client:
         self.requests_sent = 0
 
     async def fetch_page(
-        self, op: Operation[R], params: Mapping[str, str], page_no: int, page_size: int
+        self,
+        op: Operation[R],
+        params: Mapping[str, str],
+        page_no: int,
+        page_size: int,
+        *,
+        priority: int | None = None,
     ) -> Page[R]:
-        """Fetch and decode one page, retrying transient failures."""
+        """Fetch and decode one page, retrying transient failures.
+
+        ``priority`` orders waiters for a concurrency slot (lowest first): the page's place in the
+        order its consumer reads pages (default: its number), so a scan read newest page first
+        is not served oldest first.
+        """
         if not self.service_key:
             raise NotConfigured(
                 "No data.go.kr service key is configured. Set NARAMARKET_SERVICE_KEY to your "
@@ -130,7 +141,7 @@ class Client:
         attempt = 0
         while True:
             try:
-                return await self._request(op, query, page_no)
+                return await self._request(op, query, page_no, page_no if priority is None else priority)
             except UpstreamError as exc:
                 transient = isinstance(exc, UpstreamUnavailable | RateLimited) and (
                     exc.upstream_code is None or exc.upstream_code in _RETRY_CODES
@@ -142,14 +153,16 @@ class Client:
                     throttled = isinstance(exc, RateLimited)
                     await anyio.sleep(self.retry.delay(attempt, throttled=throttled))
 
-    async def _request(self, op: Operation[R], query: Mapping[str, str], page_no: int) -> Page[R]:
+    async def _request(
+        self, op: Operation[R], query: Mapping[str, str], page_no: int, priority: int
+    ) -> Page[R]:
         self.observer.rate_limit_wait(await self.bucket.acquire())
         with self.observer.upstream_request(op.name) as request:
-            return request.done(await self._send(op, query, page_no))
+            return request.done(await self._send(op, query, page_no, priority))
 
-    async def _send(self, op: Operation[R], query: Mapping[str, str], page_no: int) -> Page[R]:
+    async def _send(self, op: Operation[R], query: Mapping[str, str], page_no: int, priority: int) -> Page[R]:
         # Earlier pages (and retries of them) go first: the caller consumes pages in order.
-        async with self.limiter.slot(page_no):
+        async with self.limiter.slot(priority):
             self.requests_sent += 1
             try:
                 # httpx's time-outs bound each phase; this bounds the whole exchange, so a

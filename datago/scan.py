@@ -165,9 +165,14 @@ async def _fan_out(
     results: dict[int, Page[R] | PageFailure | _Stop] = {}
     ready = {n: anyio.Event() for n in page_numbers}
 
+    # Slots go to pages in the order they are handed over (a newest-first scan reads its last
+    # page first), not by page number.
+    place = {n: i for i, n in enumerate(page_numbers)}
+
     async def fetch(page_no: int) -> None:
         try:
-            results[page_no] = await client.fetch_page(op, params, page_no, page_size)
+            page = await client.fetch_page(op, params, page_no, page_size, priority=place[page_no])
+            results[page_no] = page
         except UpstreamError as exc:
             exc.page_no = page_no
             results[page_no] = _Stop(exc) if isinstance(exc, _STOPS) else PageFailure(page_no, exc)

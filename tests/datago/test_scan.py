@@ -116,3 +116,17 @@ async def test_a_stopping_error_is_raised_from_the_iteration_typed_with_its_page
                     seen.append(outcome.page_no)
     assert seen == [1, 2]
     assert caught.value.page_no == 3
+
+
+@pytest.mark.parametrize("pages", [[9, 8, 7, 6, 5, 4, 3, 2], [2, 3, 4, 5, 6, 7, 8, 9]])
+async def test_pages_are_requested_in_the_order_the_scan_hands_them_over(pages: list[int]) -> None:
+    # With one slot, a newest-first scan (last page first) must not be served oldest page first:
+    # a time budget would then end with nothing to show.
+    server = PagedServer(total=90, latency=lambda page, attempt: 0.001)
+    async with (
+        engine(server, cap=1) as client,
+        client.scan(ROWS, {}, page_size=10, page_numbers=pages) as fetched,
+    ):
+        got = [page.page_no async for page in fetched if isinstance(page, Page)]
+    assert got == pages
+    assert server.requests == pages
