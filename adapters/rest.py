@@ -9,6 +9,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from naramarket import __version__
+from naramarket.datago import CLIENT
 from naramarket.kernel import NaramarketError, Tool
 from naramarket.kernel.host import Kernel, json_schema
 
@@ -74,7 +75,11 @@ def routes(kernel: Kernel) -> list[BaseRoute]:
         return JSONResponse(body, status_code=200 if body["status"] == "ready" else 503)
 
     async def server_info(request: Request) -> Response:
-        return JSONResponse(server_info_body(kernel))
+        body = server_info_body(kernel)
+        client = kernel.resources.get(CLIENT)
+        if client is not None:  # today's upstream calls per operation and the quota left
+            body["upstream_quota"] = await client.quota_report()
+        return JSONResponse(body)
 
     async def openapi_json(request: Request) -> Response:
         return JSONResponse(openapi(kernel))
