@@ -78,10 +78,11 @@ def test_docker_compose_parses_the_stack(tmp_path: Path) -> None:
     assert "NARAMARKET_SERVICE_KEY: ''" in config or 'NARAMARKET_SERVICE_KEY: ""' in config
 
 
-@pytest.mark.parametrize(
-    "script",
-    ["deployments/deploy.sh", "dev", ".ci/run", *sorted(f"scripts/{p.name}" for p in (ROOT / "scripts").glob("*.sh"))],
-)
+SCRIPTS = ["deployments/deploy.sh", "dev", ".ci/run"]
+SCRIPTS += sorted(f"scripts/{p.name}" for p in ROOT.glob("scripts/*.sh"))
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
 def test_shellcheck_passes(script: str) -> None:
     result = run(binary("shellcheck"), script, cwd=ROOT)
     assert result.returncode == 0, result.stdout
