@@ -189,6 +189,9 @@ class RedisPageCache:
             locked = await run("cache", redis.set, lock_key, token, nx=True, px=int(self.lease * 1000))
             if locked or time.monotonic() > give_up:
                 try:
+                    # the page may have landed between our miss and our lock (its fetcher unlocked)
+                    if locked and (body := await run("cache", redis.get, page_key)) is not None:
+                        return bytes(body), True
                     body = await fetch()
                     await run("cache", redis.set, page_key, body, px=max(1, int(ttl * 1000)))
                 finally:

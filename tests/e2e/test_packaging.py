@@ -7,7 +7,6 @@ then speaks to it over stdio, on the sandbox upstream.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -27,7 +26,6 @@ async def test_uvx_runs_the_wheel_as_an_mcp_stdio_server(tmp_path: Path) -> None
     wheel = build_wheel(tmp_path / "wheels")
     env = sandbox_environ()
     env.pop("VIRTUAL_ENV", None)
-    env.setdefault("HOME", os.path.expanduser("~"))
     params = StdioServerParameters(
         command=str(uvx), args=["--from", str(wheel), "naramarket-mcp"], env=env, cwd=str(tmp_path)
     )
