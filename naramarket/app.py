@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from naramarket import datago, observability, redis_state
+from naramarket import datago, event_store, observability, redis_state
 from naramarket.adapters import mcp as mcp_adapter
 from naramarket.adapters import metrics as metrics_adapter
 from naramarket.adapters import oauth, rest, sse
@@ -133,10 +133,14 @@ def create_app(
     allowed_hosts = (*allowed_hosts, *sorted(kernel.settings.allowed_hosts))
     if kernel.settings.public_url:
         allowed_hosts = (*allowed_hosts, urlsplit(kernel.settings.public_url).netloc)
+    # MCP resumability (Last-Event-ID): events in Redis when configured, else in this process.
+    events_redis = redis_state.RedisState(kernel.settings.redis_url) if kernel.settings.redis_url else None
+    events = event_store.RedisEventStore(events_redis) if events_redis else event_store.MemoryEventStore()
     manager = mcp_adapter.session_manager(
         kernel,
         allowed_hosts=allowed_hosts,
         allowed_origins=tuple(f"{s}://{h}" for h in allowed_hosts for s in ("http", "https")),
+        event_store=events,
     )
 
     scopes = sorted({s for t in kernel.registry for s in t.scopes})
@@ -147,7 +151,11 @@ def create_app(
         port = kernel.settings.metrics_port
         with metrics_adapter.separate_port(metrics, port) if port else contextlib.nullcontext():
             async with kernel, manager.run(), contextlib.aclosing(auth_server):
-                yield
+                try:
+                    yield
+                finally:
+                    if events_redis is not None:
+                        await events_redis.aclose()
 
     app = Starlette(
         routes=[
