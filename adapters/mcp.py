@@ -19,6 +19,7 @@ from mcp.server import Server
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
 from mcp.server.context import ServerRequestContext
+from mcp.server.streamable_http import EventStore
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.shared.exceptions import MCPError
@@ -182,11 +183,16 @@ def create_server(kernel: Kernel) -> Server[Any]:
 
 
 def session_manager(
-    kernel: Kernel, *, allowed_hosts: Sequence[str] = (), allowed_origins: Sequence[str] = ()
+    kernel: Kernel,
+    *,
+    allowed_hosts: Sequence[str] = (),
+    allowed_origins: Sequence[str] = (),
+    event_store: EventStore | None = None,
 ) -> StreamableHTTPSessionManager:
     """A streamable-HTTP session manager (one per app: its ``run()`` works once).
 
     DNS-rebinding protection is on: Host and Origin must be loopback or explicitly allowed.
+    With an ``event_store`` clients resume a stream with ``Last-Event-ID`` after a reconnect.
     """
     loopback = [f"[{h}]" if ":" in h else h for h in sorted(LOOPBACK)]  # as in a Host header
     hosts = [*loopback, *(f"{h}:*" for h in loopback), *allowed_hosts]
@@ -198,7 +204,9 @@ def session_manager(
     security = TransportSecuritySettings(
         enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins
     )
-    return StreamableHTTPSessionManager(app=create_server(kernel), security_settings=security)
+    return StreamableHTTPSessionManager(
+        app=create_server(kernel), security_settings=security, event_store=event_store
+    )
 
 
 class ScopeGate:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from naramarket import __version__
+from naramarket.datago import CLIENT
 from naramarket.kernel import NaramarketError, Tool
 from naramarket.kernel.host import Kernel, json_schema
 
+from . import api_docs
 from .http import JSONResponse, principal, problem_response, read_body
 
 __all__ = ["openapi", "routes", "server_info_body", "tool_summary"]
@@ -74,16 +76,14 @@ def routes(kernel: Kernel) -> list[BaseRoute]:
         return JSONResponse(body, status_code=200 if body["status"] == "ready" else 503)
 
     async def server_info(request: Request) -> Response:
-        return JSONResponse(server_info_body(kernel))
+        body = server_info_body(kernel)
+        client = kernel.resources.get(CLIENT)
+        if client is not None:  # today's upstream calls per operation and the quota left
+            body["upstream_quota"] = await client.quota_report()
+        return JSONResponse(body)
 
     async def openapi_json(request: Request) -> Response:
         return JSONResponse(openapi(kernel))
-
-    async def swagger(request: Request) -> Response:
-        return HTMLResponse(_SWAGGER)
-
-    async def redoc(request: Request) -> Response:
-        return HTMLResponse(_REDOC)
 
     out: list[BaseRoute] = [
         Route(f"{API}/tools", list_tools, methods=["GET"]),
@@ -92,8 +92,7 @@ def routes(kernel: Kernel) -> list[BaseRoute]:
         Route(f"{API}/health/ready", ready, methods=["GET"]),
         Route(f"{API}/server/info", server_info, methods=["GET"]),
         Route("/openapi.json", openapi_json, methods=["GET"]),
-        Route("/docs", swagger, methods=["GET"]),
-        Route("/redoc", redoc, methods=["GET"]),
+        *api_docs.routes(),  # /docs, /redoc and their assets, served offline
     ]
     for tool in kernel.registry:
         for alias in tool.aliases:
@@ -208,13 +207,3 @@ def openapi(kernel: Kernel) -> dict[str, Any]:
             "SANDBOX: answers come from the built-in fake upstream, not real procurement data."
         )
     return {"openapi": "3.1.0", "info": info, "paths": paths, "components": {"schemas": components}}
-
-
-_SWAGGER = """<!doctype html><html><head><meta charset="utf-8"><title>naramarket API</title>
-<link rel="stylesheet" href="https://unpkg.com/swagger-ui-dist@5/swagger-ui.css"></head>
-<body><div id="ui"></div><script src="https://unpkg.com/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-<script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#ui"});</script></body></html>"""
-
-_REDOC = """<!doctype html><html><head><meta charset="utf-8"><title>naramarket API</title></head>
-<body><redoc spec-url="/openapi.json"></redoc>
-<script src="https://cdn.redoc.ly/redoc/latest/bundles/redoc.standalone.js"></script></body></html>"""

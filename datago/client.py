@@ -22,13 +22,26 @@ from naramarket.kernel.host import NullObserver, Observer, ResourceFactory, regi
 
 from .collect import collect_listing
 from .envelope import Page, decode_page
-from .errors import NotConfigured, RateLimited
+from .errors import NotConfigured, QuotaExceeded, RateLimited
 from .limits import PriorityLimiter, RetryPolicy, TokenBucket
 from .listing import Listing, ListQuery
 from .merge import collect_merged_listing
 from .operation import Operation
 from .records import Record, codec_for
 from .scan import PageFailure, scan_pages
+from .shared import (
+    CacheTtl,
+    MemoryLedger,
+    MemoryPageCache,
+    NoSlots,
+    Pacer,
+    PageCache,
+    QuotaLedger,
+    SlotPool,
+    kst_day,
+    page_cache_key,
+    service_key_id,
+)
 
 __all__ = [
     "CLIENT",
@@ -98,6 +111,14 @@ class Client:
         total_timeout: float = 60.0,
         observer: Observer | None = None,
         sandbox: bool = False,
+        cache: PageCache | None = None,
+        cache_ttl: CacheTtl | None = None,
+        pacer: Pacer | None = None,
+        slots: SlotPool | None = None,
+        ledger: QuotaLedger | None = None,
+        quota_daily: int | None = None,
+        quota_reserve: int = 0,
+        shared_by: str = "process",
     ) -> None:
         self.http = http
         self.sandbox = sandbox  # answers come from the built-in fake gateway: results say so
@@ -106,7 +127,19 @@ class Client:
         register_secret(service_key)
         register_secret(self.service_key)
         self.limiter = PriorityLimiter(max(1, max_concurrency))
-        self.bucket = TokenBucket(rate_limit)
+        # The rate limit, shared cap, page cache and quota ledger are in process unless the
+        # composition root hands in shared ones (shared.py); pages are cached only with a TTL.
+        self.bucket: Pacer = pacer or TokenBucket(rate_limit)
+        self.slots: SlotPool = slots or NoSlots()
+        self.cache = cache
+        self.cache_ttl = cache_ttl
+        self.ledger: QuotaLedger = ledger or MemoryLedger()
+        self.quota_daily = quota_daily
+        self.quota_reserve = max(0, quota_reserve)
+        self.key_id = service_key_id(self.service_key) if self.service_key else "none"
+        self.shared_by = shared_by  # "process", or "redis" when replicas share this state
+        self.quota_seen: dict[str, int] = {}  # the ledger's latest count per operation, for /metrics
+        self._quota_day = kst_day()
         self.total_timeout = total_timeout
         self.retry = retry or RetryPolicy()
         self.requests_sent = 0
@@ -138,10 +171,45 @@ class Client:
             "numOfRows": str(page_size),
             "type": "json",
         }
+        ttl = self.cache_ttl(op.name) if self.cache is not None and self.cache_ttl else 0.0
+        rank = page_no if priority is None else priority
+        if self.cache is None or ttl <= 0:
+            return (await self._fetch(op, query, page_no, rank))[0]
+        fetched: list[Page[R]] = []
+
+        async def fetch() -> bytes:
+            page, body = await self._fetch(op, query, page_no, rank)
+            fetched.append(page)
+            return body
+
+        key = page_cache_key(str(self.http.base_url), op.path, query)
+        body, _hit = await self.cache.get_or_fetch(key, ttl, fetch)
+        # The leader decoded its page already; everyone else decodes the shared body.
+        return fetched[0] if fetched else decode_page(body, codec_for(op.record), op.api)
+
+    async def quota_report(self) -> dict[str, Any]:
+        """Today's upstream calls of this service key by operation, and what remains of the quota."""
+        used = await self.ledger.used(self.key_id)
+        limit = self.quota_daily
+        return {
+            "day": kst_day(),
+            "resets": "00:00 KST",
+            "daily_limit": limit,
+            "reserve": self.quota_reserve,
+            "shared_by": self.shared_by,
+            "operations": {
+                op: {"used": n, "remaining": None if limit is None else max(0, limit - n)}
+                for op, n in sorted(used.items())
+            },
+        }
+
+    async def _fetch(
+        self, op: Operation[R], query: Mapping[str, str], page_no: int, priority: int
+    ) -> tuple[Page[R], bytes]:
         attempt = 0
         while True:
             try:
-                return await self._request(op, query, page_no, page_no if priority is None else priority)
+                return await self._request(op, query, page_no, priority)
             except UpstreamError as exc:
                 transient = isinstance(exc, UpstreamUnavailable | RateLimited) and (
                     exc.upstream_code is None or exc.upstream_code in _RETRY_CODES
@@ -155,14 +223,33 @@ class Client:
 
     async def _request(
         self, op: Operation[R], query: Mapping[str, str], page_no: int, priority: int
-    ) -> Page[R]:
+    ) -> tuple[Page[R], bytes]:
+        await self._spend_quota(op)
         self.observer.rate_limit_wait(await self.bucket.acquire())
         with self.observer.upstream_request(op.name) as request:
-            return request.done(await self._send(op, query, page_no, priority))
+            page, body = await self._send(op, query, page_no, priority)
+            return request.done(page), body
 
-    async def _send(self, op: Operation[R], query: Mapping[str, str], page_no: int, priority: int) -> Page[R]:
-        # Earlier pages (and retries of them) go first: the caller consumes pages in order.
-        async with self.limiter.slot(priority):
+    async def _spend_quota(self, op: Operation[R]) -> None:
+        """Count the call in the day's ledger; refuse it once only the reserve is left."""
+        allowance = None if self.quota_daily is None else max(0, self.quota_daily - self.quota_reserve)
+        used = await self.ledger.take(self.key_id, op.name, allowance)
+        if self._quota_day != (day := kst_day()):
+            self._quota_day, self.quota_seen = day, {}
+        if used is not None:
+            self.quota_seen[op.name] = used
+        else:
+            raise QuotaExceeded(
+                f"{op.name}: {allowance} of today's {self.quota_daily} calls for this service key are "
+                f"used; the last {self.quota_reserve} are kept in reserve (NARAMARKET_QUOTA_RESERVE). "
+                "The quota resets at midnight KST."
+            )
+
+    async def _send(
+        self, op: Operation[R], query: Mapping[str, str], page_no: int, priority: int
+    ) -> tuple[Page[R], bytes]:
+        # Pages the caller reads first (and retries of them) go first.
+        async with self.limiter.slot(priority), self.slots.slot():
             self.requests_sent += 1
             try:
                 # httpx's time-outs bound each phase; this bounds the whole exchange, so a
@@ -191,7 +278,7 @@ class Client:
         if status >= 400:
             raise UpstreamUnavailable(f"{op.name}: data.go.kr answered HTTP {status}")
         self.retry.earn()
-        return page
+        return page, response.content
 
     # Scans live in scan.py; these bind them to this client.
     def scan(
@@ -224,6 +311,11 @@ class Client:
         return await collect_listing(self, op, params, **options)
 
 
+@asynccontextmanager
+async def _in_process() -> AsyncIterator[Mapping[str, Any]]:
+    yield {"cache": MemoryPageCache()}
+
+
 CLIENT: ResourceKey[Client] = ResourceKey("naramarket.datago.client")
 """The process's data.go.kr client, as the kernel holds it: ``ctx.resources[CLIENT]``."""
 
@@ -232,16 +324,20 @@ def client_factory(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     instrument: Callable[[httpx.AsyncClient], None] | None = None,
+    shared: Callable[[Settings], AbstractAsyncContextManager[Mapping[str, Any]]] | None = None,
 ) -> ResourceFactory:
     """The kernel resource factory for ``CLIENT``: opens the pooled client for the kernel's lifespan.
 
     ``transport`` replaces the network (the sandbox, tests); ``instrument`` lets the composition
-    root add tracing to the httpx client without this library knowing how.
+    root add tracing to the httpx client without this library knowing how. ``shared`` gives the
+    ``Client`` keyword arguments of shared state (``cache``, ``pacer``, ``slots``, ``ledger``:
+    Redis-backed when configured); without it the page cache and limits are in process.
     """
 
     @asynccontextmanager
     async def open_client(settings: Settings, observer: Observer) -> AsyncIterator[Client]:
-        async with make_http_client(settings, transport=transport) as http:
+        state = shared(settings) if shared is not None else _in_process()
+        async with make_http_client(settings, transport=transport) as http, state as shared_state:
             if instrument is not None:
                 instrument(http)
             yield Client(
@@ -252,6 +348,10 @@ def client_factory(
                 total_timeout=settings.timeout * 2,
                 observer=observer,
                 sandbox=settings.sandbox,
+                cache_ttl=CacheTtl(settings.cache_ttl),
+                quota_daily=settings.quota_daily,
+                quota_reserve=settings.quota_reserve,
+                **shared_state,
             )
 
     return open_client

@@ -53,6 +53,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     log_format: str = "auto"  # "json" | "console" | "auto" (console on a TTY, JSON lines otherwise)
     metrics_port: int | None = None  # serve /metrics on this port instead of the main app
     metrics_token: str | None = None  # when set, /metrics needs "Authorization: Bearer <token>"
+    redis_url: str | None = None  # replicas share page cache, limits, quota ledger, events
+    cache_ttl: str = "list=60,detail=3600,stats=86400"  # seconds per operation kind; 0 = off
+    quota_daily: int | None = None  # upstream calls per operation per key per KST day (dev keys: 1000)
+    quota_reserve: int = 0  # answer quota_exceeded while this many calls are still left
 
     def __repr__(self) -> str:  # never print the key
         key = "set" if self.service_key else "unset"
@@ -63,13 +67,11 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         """Build settings from ``env`` (default ``os.environ``), the TOML file, then ``overrides``."""
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
-        config_file = env.get("NARAMARKET_CONFIG")
-        if config_file:
+        if config_file := env.get("NARAMARKET_CONFIG"):
             with Path(config_file).open("rb") as fh:
                 values.update(tomllib.load(fh))
         for field in msgspec.structs.fields(cls):
-            raw = env.get(f"NARAMARKET_{field.name.upper()}")
-            if raw is not None:
+            if (raw := env.get(f"NARAMARKET_{field.name.upper()}")) is not None:
                 values[field.name] = raw
         for name in ("load_plugins", "allowed_hosts"):  # comma-separated lists
             if isinstance(values.get(name), str):

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from naramarket import datago, observability
+from naramarket import datago, event_store, observability, redis_state
 from naramarket.adapters import mcp as mcp_adapter
 from naramarket.adapters import metrics as metrics_adapter
 from naramarket.adapters import oauth, rest, sse
@@ -52,16 +52,24 @@ def make_kernel(
         transport = httpx.ASGITransport(app=sandbox.create_app())
         settings = _sandbox_settings(settings, sandbox.DEFAULT_SERVICE_KEY)
     register_secret(settings.metrics_token)
-    return Kernel(
+    register_secret(settings.redis_url)  # it may carry a password
+
+    def fell_back(part: str) -> None:  # Redis down or slow: counted in this kernel's registry
+        redis_state.collector_for(_metrics(kernel).registry).fell_back(part)
+
+    kernel = Kernel(
         settings,
         plugin_manager=plugin_manager,
         observer=observer if observer is not None else observability.instruments(),
         resources={
             datago.CLIENT: datago.client_factory(
-                transport=transport, instrument=observability.instrument_httpx
+                transport=transport,
+                instrument=observability.instrument_httpx,
+                shared=redis_state.shared_state(on_fallback=fell_back),
             )
         },
     )
+    return kernel
 
 
 def _sandbox_settings(settings: Settings, key: str) -> Settings:
@@ -121,13 +129,18 @@ def create_app(
     """The naramarket ASGI app: REST + SSE + MCP on one Starlette router, one lifespan."""
     kernel = kernel or make_kernel(settings)
     metrics = _metrics(kernel)
+    redis_state.collector_for(metrics.registry).watch(lambda: kernel.resources.get(datago.CLIENT))
     allowed_hosts = (*allowed_hosts, *sorted(kernel.settings.allowed_hosts))
     if kernel.settings.public_url:
         allowed_hosts = (*allowed_hosts, urlsplit(kernel.settings.public_url).netloc)
+    # MCP resumability (Last-Event-ID): events in Redis when configured, else in this process.
+    events_redis = redis_state.RedisState(kernel.settings.redis_url) if kernel.settings.redis_url else None
+    events = event_store.RedisEventStore(events_redis) if events_redis else event_store.MemoryEventStore()
     manager = mcp_adapter.session_manager(
         kernel,
         allowed_hosts=allowed_hosts,
         allowed_origins=tuple(f"{s}://{h}" for h in allowed_hosts for s in ("http", "https")),
+        event_store=events,
     )
 
     scopes = sorted({s for t in kernel.registry for s in t.scopes})
@@ -138,7 +151,11 @@ def create_app(
         port = kernel.settings.metrics_port
         with metrics_adapter.separate_port(metrics, port) if port else contextlib.nullcontext():
             async with kernel, manager.run(), contextlib.aclosing(auth_server):
-                yield
+                try:
+                    yield
+                finally:
+                    if events_redis is not None:
+                        await events_redis.aclose()
 
     app = Starlette(
         routes=[

@@ -13,6 +13,7 @@ target=$(mktemp -d)
 trap 'rm -rf "$target"' EXIT
 "$PY" -m pip install --quiet --no-deps --no-build-isolation --target "$target" . 2>/dev/null
 
+# shellcheck disable=SC2010  # names pip wrote into our own temporary target
 extra=$(ls "$target" | grep -v -e '^bin$' -e '^naramarket$' -e '^naramarket_mcp-.*\.dist-info$' || true)
 if [ -n "$extra" ]; then
     echo "installing adds generic top-level modules: $extra" >&2

@@ -50,6 +50,7 @@ if [[ -n "$EXPECTED" ]]; then
 fi
 
 # Fail fast, with a clear message, when nothing answers at URL (any HTTP status will do).
+# shellcheck disable=SC2016  # JavaScript in single quotes, on purpose
 if ! "$NODE22" -e '
     fetch(process.argv[1], { signal: AbortSignal.timeout(5000) }).then(
         () => process.exit(0),

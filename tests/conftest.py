@@ -12,6 +12,7 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,3 +105,13 @@ def sandbox_environ(**extra: str) -> dict[str, str]:
 def sandbox_env() -> dict[str, str]:
     """Environment for subprocesses (CLI, stdio MCP) that run on the sandbox (see ``sandbox_environ``)."""
     return sandbox_environ()
+
+
+@pytest.fixture
+def redis_server() -> Iterator[object]:
+    """A real redis-server on a loopback port for one test (skips, naming the package, without one)."""
+    from tests.services import RedisServer
+
+    server = RedisServer().start()
+    yield server
+    server.stop()

@@ -461,7 +461,8 @@ def test_a_served_process_exports_one_trace_per_call_without_the_key(spans, coll
     with log_file.open("w") as stderr:  # a file, not a pipe: debug logs would fill a pipe and stall it
         proc = subprocess.Popen(
             [str(BIN / "naramarket"), "serve", "--sandbox", "--port", str(port)],
-            env=otel_env(sandbox_env, collector),
+            # REST and MCP ask the same pages: with the page cache the second call would send none
+            env={**otel_env(sandbox_env, collector), "NARAMARKET_CACHE_TTL": "list=0,detail=0,stats=0"},
             stdout=subprocess.DEVNULL,
             stderr=stderr,
         )

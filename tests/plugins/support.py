@@ -60,6 +60,7 @@ async def served_plugin(
         service_key=sandbox.DEFAULT_SERVICE_KEY,
         rate_limit=0,
         load_plugins=frozenset(),
+        cache_ttl="list=0,detail=0,stats=0",  # tests compare the requests of repeated calls
     )
     kernel = make_kernel(
         settings,

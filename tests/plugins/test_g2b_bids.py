@@ -58,6 +58,7 @@ async def served_bids() -> AsyncIterator[tuple[Served, Recording]]:
         api_base=SANDBOX_API_BASE,
         service_key=sandbox.DEFAULT_SERVICE_KEY,
         rate_limit=0,
+        cache_ttl="list=0,detail=0,stats=0",  # tests compare the requests of repeated calls
     )
     recording = Recording(httpx.ASGITransport(app=upstream))
     manager = make_plugin_manager(allow=(), extra=[("g2b_bids", g2b_bids)])

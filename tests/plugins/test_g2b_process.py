@@ -78,6 +78,7 @@ async def served_process(transport: Recording | None = None) -> AsyncIterator[tu
         api_base=SANDBOX_API_BASE,
         service_key=sandbox.DEFAULT_SERVICE_KEY,
         rate_limit=0,
+        cache_ttl="list=0,detail=0,stats=0",  # tests compare the requests of repeated calls
         load_plugins=frozenset(),
     )
     recording = transport or Recording()

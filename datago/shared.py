@@ -1,0 +1,251 @@
+"""What replicas can share: the page cache, the upstream limits and the daily quota ledger.
+
+Each is a small protocol with an in-process default here, so one process needs nothing else.
+With ``NARAMARKET_REDIS_URL`` the composition root plugs in Redis-backed versions
+(``naramarket.redis_state``): replicas then share pages, one rate limit, one concurrency cap and
+one quota count per service key. This library never imports a Redis client.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import re
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
+from typing import Protocol
+
+import anyio
+
+from .records import KST
+
+__all__ = [
+    "CacheTtl",
+    "MemoryLedger",
+    "MemoryPageCache",
+    "NoSlots",
+    "Pacer",
+    "PageCache",
+    "QuotaLedger",
+    "SlotPool",
+    "cache_kind",
+    "kst_day",
+    "page_cache_key",
+    "service_key_id",
+]
+
+Fetch = Callable[[], Awaitable[bytes]]
+
+
+class PageCache(Protocol):
+    """Upstream answers by page, shared by every caller (and every replica, on Redis)."""
+
+    async def get_or_fetch(self, key: str, ttl: float, fetch: Fetch) -> tuple[bytes, bool]:
+        """The body cached under ``key``, or ``fetch()``'s (kept ``ttl`` seconds); True on a hit.
+
+        Concurrent callers of one key share one ``fetch`` (single-flight). A failed fetch is not
+        cached: its error goes to its caller, and a waiting caller then fetches for itself.
+        """
+        ...
+
+
+class Pacer(Protocol):
+    """The upstream rate limit (``TokenBucket`` in process)."""
+
+    async def acquire(self) -> float:
+        """Wait for the next request's turn; returns the seconds waited."""
+        ...
+
+
+class SlotPool(Protocol):
+    """A concurrency cap beyond this process (the local ``PriorityLimiter`` always applies)."""
+
+    def slot(self) -> AbstractAsyncContextManager[None]:
+        """Hold one slot of the shared cap for the block."""
+        ...
+
+
+class QuotaLedger(Protocol):
+    """Upstream calls per service key and operation per KST day (data.go.kr's daily quota)."""
+
+    async def take(self, key_id: str, operation: str, allowance: int | None) -> int | None:
+        """Count one call; None (and nothing counted) when ``allowance`` calls are already used."""
+        ...
+
+    async def used(self, key_id: str) -> dict[str, int]:
+        """Today's calls of ``key_id`` by operation."""
+        ...
+
+
+def service_key_id(key: str) -> str:
+    """A stable, non-reversible name for a service key: ledgers and logs never hold the key."""
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def kst_day(now: dt.datetime | None = None) -> str:
+    """Today in Korea (``YYYYMMDD``): data.go.kr's quotas reset at midnight KST."""
+    return (now or dt.datetime.now(KST)).astimezone(KST).strftime("%Y%m%d")
+
+
+def page_cache_key(base_url: str, path: str, params: Mapping[str, str]) -> str:
+    """The cache name of one upstream page: base URL, operation and sorted query, never the key."""
+    query = "&".join(f"{k}={v}" for k, v in sorted(params.items()) if k.lower() != "servicekey")
+    return hashlib.sha256(f"{base_url}|{path}|{query}".encode()).hexdigest()
+
+
+# Statistics ("...AccotSttus", "getTotlPubPrcrmntSttus") change daily; details of one notice or
+# contract rarely; lists gain rows all day.
+_STATS = re.compile(r"Sttus|Total|Totl")
+
+
+def cache_kind(operation_name: str) -> str:
+    """``list``, ``detail`` or ``stats``: which TTL applies to an operation's pages."""
+    if "List" in operation_name:
+        return "list"
+    return "stats" if _STATS.search(operation_name) else "detail"
+
+
+class CacheTtl:
+    """Seconds to keep pages per operation kind, from ``"list=60,detail=3600,stats=86400"``."""
+
+    DEFAULT = "list=60,detail=3600,stats=86400"
+
+    def __init__(self, spec: str = DEFAULT) -> None:
+        self.seconds = dict.fromkeys(("list", "detail", "stats"), 0.0)
+        self.seconds.update(_parse_ttl(self.DEFAULT))
+        self.seconds.update(_parse_ttl(spec))
+
+    def __call__(self, operation_name: str) -> float:
+        """The TTL of ``operation_name``'s pages (0: not cached)."""
+        return self.seconds[cache_kind(operation_name)]
+
+
+def _parse_ttl(spec: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        name, _, value = part.partition("=")
+        name = name.strip()
+        if name not in {"list", "detail", "stats"} or not value.strip():
+            raise ValueError(f"invalid cache TTL {part!r}: use list=SECONDS,detail=SECONDS,stats=SECONDS")
+        try:
+            out[name] = max(0.0, float(value))
+        except ValueError:
+            raise ValueError(f"invalid cache TTL {part!r}: {value!r} is not a number of seconds") from None
+    return out
+
+
+class Flights:
+    """In-process single-flight: one leader per key, the others wait for it to finish."""
+
+    def __init__(self) -> None:
+        self._running: dict[str, anyio.Event] = {}
+
+    @contextlib.asynccontextmanager
+    async def lead(self, key: str) -> AsyncIterator[bool]:
+        """Yields True to the one caller that should fetch ``key``; False after waiting for it."""
+        running = self._running.get(key)
+        if running is not None:
+            await running.wait()
+            yield False
+            return
+        done = self._running[key] = anyio.Event()
+        try:
+            yield True
+        finally:
+            del self._running[key]
+            done.set()
+
+
+class MemoryPageCache:
+    """The in-process page cache: LRU, bounded by total bytes, single-flight per key."""
+
+    def __init__(self, max_bytes: int = 64 * 2**20) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.hits = 0
+        self.misses = 0
+        self._pages: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._flights = Flights()
+
+    def get(self, key: str) -> bytes | None:
+        """A fresh body under ``key``, or None."""
+        entry = self._pages.get(key)
+        if entry is None:
+            return None
+        if entry[0] <= time.monotonic():
+            self._drop(key)
+            return None
+        self._pages.move_to_end(key)
+        return entry[1]
+
+    def put(self, key: str, body: bytes, ttl: float) -> None:
+        """Keep ``body`` for ``ttl`` seconds, evicting the least recently used pages beyond the bound."""
+        if ttl <= 0 or len(body) > self.max_bytes:
+            return
+        self._drop(key)
+        self._pages[key] = (time.monotonic() + ttl, body)
+        self.size += len(body)
+        while self.size > self.max_bytes:
+            self._drop(next(iter(self._pages)))
+
+    def _drop(self, key: str) -> None:
+        entry = self._pages.pop(key, None)
+        if entry is not None:
+            self.size -= len(entry[1])
+
+    async def get_or_fetch(self, key: str, ttl: float, fetch: Fetch) -> tuple[bytes, bool]:
+        """See ``PageCache.get_or_fetch``."""
+        while True:
+            body = self.get(key)
+            if body is not None:
+                self.hits += 1
+                return body, True
+            async with self._flights.lead(key) as leader:
+                if leader:
+                    self.misses += 1
+                    body = await fetch()
+                    self.put(key, body, ttl)
+                    return body, False
+
+
+class NoSlots:
+    """No cap beyond the process's own: the in-process default ``SlotPool``."""
+
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Nothing to hold."""
+        yield
+
+
+class MemoryLedger:
+    """The in-process quota ledger (counts this process's calls only)."""
+
+    def __init__(self) -> None:
+        self._day = ""
+        self._calls: dict[tuple[str, str], int] = {}
+
+    def _today(self) -> dict[tuple[str, str], int]:
+        day = kst_day()
+        if day != self._day:  # midnight KST: a new quota day
+            self._day, self._calls = day, {}
+        return self._calls
+
+    async def take(self, key_id: str, operation: str, allowance: int | None) -> int | None:
+        """See ``QuotaLedger.take``."""
+        calls = self._today()
+        used = calls.get((key_id, operation), 0)
+        if allowance is not None and used >= allowance:
+            return None
+        calls[(key_id, operation)] = used + 1
+        return used + 1
+
+    async def used(self, key_id: str) -> dict[str, int]:
+        """See ``QuotaLedger.used``."""
+        return {op: n for (key, op), n in self._today().items() if key == key_id}
+
+    def set_used(self, key_id: str, operation: str, count: int) -> None:
+        """Adopt a count (the shared ledger's, when it answers again)."""
+        self._today()[(key_id, operation)] = count

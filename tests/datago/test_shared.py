@@ -1,0 +1,129 @@
+"""The in-process shared-state defaults: page cache with single-flight, quota ledger, cache TTLs."""
+
+from __future__ import annotations
+
+import anyio
+import httpx
+import pytest
+
+from naramarket.datago import Client, QuotaExceeded, RetryPolicy, make_http_client
+from naramarket.datago.shared import (
+    CacheTtl,
+    MemoryLedger,
+    MemoryPageCache,
+    cache_kind,
+    page_cache_key,
+    service_key_id,
+)
+from naramarket.kernel import Settings
+
+from .fakes import DECODING_KEY, ROWS, PagedServer
+
+pytestmark = pytest.mark.anyio
+
+
+def client_for(server: PagedServer, http: httpx.AsyncClient, **options: object) -> Client:
+    return Client(
+        http,
+        service_key=DECODING_KEY,
+        rate_limit=0,
+        retry=RetryPolicy(attempts=1),
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def http_for(server: PagedServer) -> httpx.AsyncClient:
+    settings = Settings(service_key=DECODING_KEY, api_base="https://fake.test/1230000")
+    return make_http_client(settings, transport=httpx.MockTransport(server))
+
+
+async def test_concurrent_callers_of_one_page_cause_one_upstream_request() -> None:
+    server = PagedServer(total=30, latency=lambda page, attempt: 0.05)
+    async with http_for(server) as http:
+        client = client_for(server, http, cache=MemoryPageCache(), cache_ttl=CacheTtl("list=60"))
+        pages = []
+
+        async def ask() -> None:
+            pages.append(await client.fetch_page(ROWS, {"q": "x"}, 1, 10))
+
+        async with anyio.create_task_group() as group:
+            for _ in range(20):
+                group.start_soon(ask)
+        assert server.requests == [1]
+        assert len(pages) == 20 and all(p.items == pages[0].items for p in pages)
+        # a later call is answered from the cache; another page or query is not
+        await client.fetch_page(ROWS, {"q": "x"}, 1, 10)
+        await client.fetch_page(ROWS, {"q": "x"}, 2, 10)
+        await client.fetch_page(ROWS, {"q": "y"}, 1, 10)
+        assert server.requests == [1, 2, 1]
+
+
+async def test_without_a_ttl_every_call_reaches_the_upstream() -> None:
+    server = PagedServer(total=30)
+    async with http_for(server) as http:
+        client = client_for(server, http, cache=MemoryPageCache(), cache_ttl=CacheTtl("list=0"))
+        for _ in range(3):
+            await client.fetch_page(ROWS, {}, 1, 10)
+    assert server.requests == [1, 1, 1]
+
+
+async def test_a_failed_page_is_not_cached() -> None:
+    server = PagedServer(total=30, failures={1: ["http500"]})
+    async with http_for(server) as http:
+        client = client_for(server, http, cache=MemoryPageCache(), cache_ttl=CacheTtl())
+        with pytest.raises(Exception, match="500"):
+            await client.fetch_page(ROWS, {}, 1, 10)
+        page = await client.fetch_page(ROWS, {}, 1, 10)
+    assert len(page.items) == 10 and server.requests == [1, 1]
+
+
+async def test_the_quota_reserve_refuses_before_the_last_calls_and_names_the_reset() -> None:
+    server = PagedServer(total=30)
+    async with http_for(server) as http:
+        client = client_for(server, http, quota_daily=5, quota_reserve=2)
+        for _ in range(3):
+            await client.fetch_page(ROWS, {}, 1, 10)
+        with pytest.raises(QuotaExceeded, match="midnight KST") as refused:
+            await client.fetch_page(ROWS, {}, 1, 10)
+        report = await client.quota_report()
+    assert refused.value.code == "quota_exceeded"
+    assert len(server.requests) == 3  # the refused call never reached the upstream
+    assert report["operations"] == {"getRowList": {"used": 3, "remaining": 2}}
+    assert report["daily_limit"] == 5 and report["reserve"] == 2 and report["shared_by"] == "process"
+
+
+async def test_the_ledger_counts_per_key_and_operation() -> None:
+    ledger = MemoryLedger()
+    assert [await ledger.take("k1", "op", 2) for _ in range(3)] == [1, 2, None]
+    assert await ledger.take("k1", "other", None) == 1
+    assert await ledger.take("k2", "op", 2) == 1
+    assert await ledger.used("k1") == {"op": 2, "other": 1}
+
+
+def test_cache_keys_never_hold_the_service_key_and_ignore_parameter_order() -> None:
+    a = page_cache_key("https://x/", "svc/op", {"ServiceKey": "secret1", "b": "2", "a": "1"})
+    b = page_cache_key("https://x/", "svc/op", {"a": "1", "b": "2", "serviceKey": "secret2"})
+    assert a == b and "secret" not in a
+    assert a != page_cache_key("https://y/", "svc/op", {"a": "1", "b": "2"})
+    assert service_key_id(DECODING_KEY) != DECODING_KEY and len(service_key_id(DECODING_KEY)) == 16
+
+
+def test_operation_kinds_and_ttls() -> None:
+    assert cache_kind("getBidPblancListInfoServc") == "list"
+    assert cache_kind("getThngDetailMetaInfoThng") == "detail"
+    assert cache_kind("getTotlPubPrcrmntSttus") == "stats"
+    ttl = CacheTtl("list=5, stats=0")
+    assert (ttl("getBidPblancListInfoServc"), ttl("getTotlPubPrcrmntSttus")) == (5.0, 0.0)
+    assert ttl("getThngDetailMetaInfoThng") == 3600.0  # the default where the setting is silent
+    with pytest.raises(ValueError, match="list=SECONDS"):
+        CacheTtl("lists=5")
+    with pytest.raises(ValueError, match="not a number"):
+        CacheTtl("list=soon")
+
+
+def test_the_memory_cache_stays_within_its_byte_bound() -> None:
+    cache = MemoryPageCache(max_bytes=100)
+    for i in range(10):
+        cache.put(str(i), b"x" * 30, ttl=60)
+    assert cache.size <= 100
+    assert cache.get("9") is not None and cache.get("0") is None
