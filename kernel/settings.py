@@ -34,6 +34,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     service_key: str | None = None
     api_base: str = DEFAULT_API_BASE
+    mall_base: str = "https://shop.g2b.go.kr"  # the mall's web site: unofficial pages, not data.go.kr
     sandbox: bool = False
     max_concurrency: int = 10
     rate_limit: float = 20.0
