@@ -77,7 +77,8 @@ class SearchMallProducts(ListQuery):
         ProductKind,
         msgspec.Meta(
             description="계약구분 / contract kind: MAS (다수공급자계약, default), 단가 (일반단가계약, "
-            "unit_price), 제3자단가 (제3자단가계약, third_party), or 전체/all (the three merged, newest first)"
+            "unit_price), 제3자단가 (제3자단가계약, third_party), or 전체/all (the three merged, "
+            "newest first)"
         ),
     ] = "MAS"
     category: Annotated[
@@ -314,11 +315,13 @@ class ProductDetail(msgspec.Struct, kw_only=True):
         """A few lines for a model; every field is in the structured content."""
         head = "[SANDBOX: fake data, not real procurement records] " if self.sandbox else ""
         if not self.found or self.product is None:
-            return f"{head}{tool}: no contract product {self.product_id} registered in the last {LOOK_BACK_YEARS} years."
+            years = LOOK_BACK_YEARS
+            return f"{head}{tool}: no contract product {self.product_id} registered in the last {years} years"
         p = self.product
         lines = [
             f"{head}{tool}: {p.product_id} {p.category} — {p.spec}",
-            f"price {p.price} KRW, maker {p.maker}, contractor {p.company} ({len(self.offers)} contract row(s))",
+            f"price {p.price} KRW, maker {p.maker}, contractor {p.company}"
+            f" ({len(self.offers)} contract row(s))",
         ]
         for attr in self.attributes:
             lines.append(f"- {attr.name}: {attr.value}{(' ' + attr.unit) if attr.unit else ''}")
