@@ -113,7 +113,10 @@ class Gateway:
             if not table:
                 return no_data(page_no, num_rows, as_json=as_json)
             start = (page_no - 1) * num_rows
-            page = table[start : start + num_rows]
+            # Every catalogued field, in the catalog's order, as every other answer has them.
+            page = [
+                {f.name: row.get(f.name, "") for f in op.fields} for row in table[start : start + num_rows]
+            ]
             return success(
                 page, page_no, num_rows, len(table), as_json=as_json, items_shape=config.items_shape
             )
