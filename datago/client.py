@@ -280,6 +280,32 @@ class Client:
         self.retry.earn()
         return page, response.content
 
+    async def post_json(self, url: str, body: Mapping[str, Any], *, name: str) -> Any:
+        """POST ``body`` as JSON to ``url`` (not data.go.kr: e.g. the mall's own web pages) and decode
+        the JSON answer, under the same rate limit, concurrency cap and time-outs as every page.
+
+        ``name`` labels the request in spans and metrics. No service key is sent.
+        """
+        self.observer.rate_limit_wait(await self.bucket.acquire())
+        with self.observer.upstream_request(name) as request:
+            async with self.limiter.slot(0):
+                self.requests_sent += 1
+                try:
+                    with anyio.fail_after(self.total_timeout):
+                        response = await self.http.post(url, json=dict(body))
+                except (httpx.TimeoutException, TimeoutError):
+                    raise UpstreamUnavailable(f"{name}: {url} timed out") from None
+                except httpx.RequestError as exc:
+                    raise UpstreamUnavailable(f"{name}: connection failed ({type(exc).__name__})") from None
+            if response.status_code == 429:
+                raise RateLimited(f"{name}: answered HTTP 429")
+            if response.status_code >= 400:
+                raise UpstreamUnavailable(f"{name}: answered HTTP {response.status_code}")
+            try:
+                return request.done(msgspec.json.decode(response.content))
+            except msgspec.DecodeError:
+                raise UpstreamUnavailable(f"{name}: the answer is not JSON") from None
+
     # Scans live in scan.py; these bind them to this client.
     def scan(
         self,

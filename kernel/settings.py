@@ -21,8 +21,7 @@ def _default_data_dir() -> str:
 
 
 def _flag(name: str, raw: str) -> bool:
-    text = raw.strip().lower()
-    if text in {"1", "true", "yes", "on"}:
+    if (text := raw.strip().lower()) in {"1", "true", "yes", "on"}:
         return True
     if text in {"0", "false", "no", "off", ""}:
         return False
@@ -34,6 +33,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     service_key: str | None = None
     api_base: str = DEFAULT_API_BASE
+    mall_base: str = "https://shop.g2b.go.kr"  # the mall's web site: unofficial pages, not data.go.kr
     sandbox: bool = False
     max_concurrency: int = 10
     rate_limit: float = 20.0

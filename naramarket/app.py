@@ -27,10 +27,11 @@ from naramarket.adapters.telemetry import RequestTelemetry
 from naramarket.kernel import Settings
 from naramarket.kernel.host import Kernel, Observer, register_secret
 
-__all__ = ["SANDBOX_API_BASE", "SandboxMarker", "create_app", "make_kernel"]
+__all__ = ["SANDBOX_API_BASE", "SANDBOX_MALL_BASE", "SandboxMarker", "create_app", "make_kernel"]
 
 # Requests to the in-process sandbox never leave the process; this host name is never resolved.
 SANDBOX_API_BASE = "http://sandbox.naramarket.invalid/1230000"
+SANDBOX_MALL_BASE = "http://sandbox.naramarket.invalid/mall"  # the sandbox's fake of the mall's pages
 
 
 def make_kernel(
@@ -78,6 +79,7 @@ def _sandbox_settings(settings: Settings, key: str) -> Settings:
     return msgspec.structs.replace(
         settings,
         api_base=SANDBOX_API_BASE,
+        mall_base=SANDBOX_MALL_BASE,
         service_key=settings.service_key or key,
     )
 

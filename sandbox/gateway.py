@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import anyio
 
+from . import classification, products
 from .catalog import Operation
 from .config import FaultKind, SandboxConfig
 from .connection import drop_connection
@@ -105,6 +106,20 @@ class Gateway:
         num_rows = _positive_int(params.get("numOfRows") or "10")
         if page_no is None or num_rows is None or num_rows > _MAX_NUM_ROWS:
             return provider_error("07", as_json=as_json)
+        table = classification.rows(op.name, params)
+        if op.name == "getPrdctIndvAtrbInfoList02":  # a product's attributes agree with the product
+            table = products.attribute_rows(self.state, params)
+        if table is not None:  # a reference table (물품분류), not dated records
+            if not table:
+                return no_data(page_no, num_rows, as_json=as_json)
+            start = (page_no - 1) * num_rows
+            # Every catalogued field, in the catalog's order, as every other answer has them.
+            page = [
+                {f.name: row.get(f.name, "") for f in op.fields} for row in table[start : start + num_rows]
+            ]
+            return success(
+                page, page_no, num_rows, len(table), as_json=as_json, items_shape=config.items_shape
+            )
         filters = tuple(
             sorted(
                 (name, value)

@@ -215,7 +215,8 @@ def _items(
         return None
     if number is None:
         return named
-    found = tuple(i for i in named if (i.class_no + "01").startswith(number))
+    # 8 digits name the 품명, 10 its 세부품명 (``classification.detail_classes``: …01, …02 …).
+    found = tuple(i for i in named if (i.class_no + "01").startswith(number) or number[:8] == i.class_no)
     if found:
         return found
     # An unknown 물품분류번호: a 품명 made up around it.

@@ -24,6 +24,12 @@ from naramarket.kernel import Settings
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
+
+MALL_TOOLS = (  # the g2b_mall plugin's tools, sorted: crawl_list and the mall's nine operations
+    "crawl_list", "get_delivery_request", "get_product", "search_delivery_items",
+    "search_delivery_requests", "search_item_procurement_totals", "search_item_procurements",
+    "search_mall_products", "search_mall_registrations", "search_venture_orders",
+)  # fmt: skip
 FIRST_PARTY = frozenset({"g2b_mall"})
 """The plugins a test loads unless it asks for others (``NARAMARKET_LOAD_PLUGINS``)."""
 

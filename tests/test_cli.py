@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from tests.conftest import BIN
+from tests.conftest import BIN, MALL_TOOLS
 
 
 def run_all(
@@ -42,8 +42,9 @@ def test_tools_lists_the_plugin_tool(sandbox_env):
     assert table.returncode == 0
     assert "crawl_list" in table.stdout and "g2b_mall" in table.stdout
     full = json.loads(as_json.stdout)
-    assert [t["name"] for t in full] == ["crawl_list"]
-    assert full[0]["input_schema"]["properties"]["category"]["type"] == "string"
+    assert sorted(t["name"] for t in full) == list(MALL_TOOLS)
+    crawl = next(t for t in full if t["name"] == "crawl_list")
+    assert crawl["input_schema"]["properties"]["category"]["type"] == "string"
 
 
 def test_call_prints_the_result_as_json(sandbox_env):

@@ -1,4 +1,10 @@
-"""종합쇼핑몰 품목 — 나라장터 shopping-mall products (ShoppingMallPrdctInfoService).
+"""종합쇼핑몰 품목 — 나라장터 shopping-mall products (ShoppingMallPrdctInfoService, all 9 operations).
+
+Tools: ``crawl_list`` (the seed's name and route, below), ``search_mall_products`` and
+``get_product`` (``products``: MAS/단가/제3자단가 contract products with filters, one product with
+its official and mall-page attribute tables), and in ``orders``: ``search_mall_registrations``,
+``search_delivery_requests``, ``get_delivery_request``, ``search_delivery_items``,
+``search_venture_orders``, ``search_item_procurements``, ``search_item_procurement_totals``.
 
 A first-party plugin, loaded through the ``naramarket`` entry-point group exactly like a
 third-party one. It imports only ``naramarket.kernel`` and the data.go.kr library
@@ -122,4 +128,16 @@ async def crawl_list(ctx: Context, p: CrawlList) -> Listing[MallProduct]:
 @hookimpl
 def register_tools(register: Register) -> None:
     """Register the shopping-mall tools."""
+    # Imported here: those modules build on this one's record and operation.
+    from . import orders, products
+
     register(crawl_list)
+    register(products.search_mall_products)
+    register(products.get_product)
+    register(orders.search_mall_registrations)
+    register(orders.search_delivery_requests)
+    register(orders.get_delivery_request)
+    register(orders.search_delivery_items)
+    register(orders.search_venture_orders)
+    register(orders.search_item_procurements)
+    register(orders.search_item_procurement_totals)

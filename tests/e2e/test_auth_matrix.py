@@ -60,6 +60,11 @@ ARGUMENTS: dict[str, dict[str, Any]] = {
     "search_nuri_bid_notices": {"kind": "물품", "limit": 5},
     "search_nuri_awards": {"limit": 5},
     "search_nuri_contracts": {"limit": 5},
+    "get_product": {"product_id": "24334671", "mall_page": False},
+    "get_delivery_request": {"request_no": "R25TB00728925"},
+    "search_item_procurements": {"category": "책상", "limit": 5},
+    "search_item_procurement_totals": {"category": "책상", "limit": 5},
+    "search_categories": {"words": "노트북"},
 }
 CASES = ["none", "wrong", "right"]
 ONLY_READ, ONLY_ADMIN = frozenset({READ}), frozenset({ADMIN})

@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import BIN, ROOT
+from tests.conftest import BIN, MALL_TOOLS, ROOT
 
 pytestmark = pytest.mark.node
 
@@ -107,7 +107,7 @@ def test_inspector_over_stdio(tools, sandbox_env):
         str(BIN / "naramarket-mcp"),
         env=sandbox_env,
     )
-    assert [t["name"] for t in listed["result"]["tools"]] == ["crawl_list"]
+    assert sorted(t["name"] for t in listed["result"]["tools"]) == list(MALL_TOOLS)
 
 
 def test_conformance_suite_passes_both_eras(live_server, tools, tmp_path):

@@ -21,7 +21,7 @@ from mcp import Client, StdioServerParameters
 from naramarket import sandbox
 from naramarket.app import SANDBOX_API_BASE, create_app, make_kernel
 from naramarket.kernel import Settings
-from tests.conftest import BIN, FIRST_PARTY, LiveServer, start_server
+from tests.conftest import BIN, FIRST_PARTY, MALL_TOOLS, LiveServer, start_server
 
 pytestmark = pytest.mark.anyio
 
@@ -30,7 +30,7 @@ ARGS = {"category": "데스크톱컴퓨터", "page_size": 30, "limit": 60}
 
 async def list_and_call(client: Client) -> dict:
     tools = (await client.list_tools()).tools
-    assert [t.name for t in tools] == ["crawl_list"]
+    assert sorted(t.name for t in tools) == list(MALL_TOOLS)
     result = await client.call_tool("crawl_list", ARGS)
     assert result.is_error is not True
     assert result.structured_content is not None

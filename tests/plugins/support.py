@@ -15,7 +15,7 @@ import httpx
 import jsonschema
 
 from naramarket import sandbox
-from naramarket.app import SANDBOX_API_BASE, create_app, make_kernel
+from naramarket.app import SANDBOX_API_BASE, SANDBOX_MALL_BASE, create_app, make_kernel
 from naramarket.datago.g2b import OperationInfo, load_catalog
 from naramarket.kernel import Settings
 from naramarket.kernel.host import make_plugin_manager
@@ -57,6 +57,7 @@ async def served_plugin(
         {},
         sandbox=True,
         api_base=SANDBOX_API_BASE,
+        mall_base=SANDBOX_MALL_BASE,
         service_key=sandbox.DEFAULT_SERVICE_KEY,
         rate_limit=0,
         load_plugins=frozenset(),

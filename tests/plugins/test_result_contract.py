@@ -46,6 +46,13 @@ DEFAULT_CALLS: dict[str, dict[str, Any]] = {
     "search_nuri_bid_notices": {"kind": "물품"},
     "search_nuri_awards": {},
     "search_nuri_contracts": {},
+    "search_mall_products": {},
+    "search_mall_registrations": {},
+    "search_delivery_requests": {},
+    "search_delivery_items": {},
+    "search_venture_orders": {},
+    "search_item_procurements": {"category": "책상"},
+    "search_item_procurement_totals": {"category": "책상"},
     "call_operation": {
         "service": "BidPublicInfoService",
         "operation": "getBidPblancListInfoThng",
