@@ -20,6 +20,7 @@ returns raw rows only as a ``sample`` of at most 5 when asked.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Annotated, Any, Final, Literal
 
 import msgspec
@@ -305,7 +306,12 @@ async def _scan_scope(
                 **(extra or {}),
             }
             part = await scan_records(
-                ctx, AWARDS[suffix], params, window=window, each=lambda r, k=kind: on_award(r, k), label=where
+                ctx,
+                AWARDS[suffix],
+                params,
+                window=window,
+                each=functools.partial(on_award, kind=kind),
+                label=where,
             )
         else:
             params = {
@@ -319,7 +325,7 @@ async def _scan_scope(
                 CONTRACTS[suffix],
                 params,
                 window=window,
-                each=lambda r, k=kind: on_contract(r, k),
+                each=functools.partial(on_contract, kind=kind),
                 label=where,
             )
         report = part if report is None else report.merge(part)
@@ -561,7 +567,7 @@ async def analyze_award_rates(ctx: Context, p: AnalyzeAwardRates) -> AwardRateDi
                 key = row.demand_agency or "(미상 / unknown)"
             groups.add(key, row.rate)
 
-        extra = {"prtcptLmtRgnCd": code} if code else None
+        extra: dict[str, str | None] | None = {"prtcptLmtRgnCd": code} if code else None
         part = await _scan_scope(ctx, scope, (start, end), on_award, None, extra=extra, label=region_label)
         report = part if report is None else report.merge(part)
         if not report.complete:
