@@ -100,8 +100,8 @@ class GetStatistics(Params):
         ),
     ] = None
     limit: Annotated[
-        int, msgspec.Meta(ge=1, le=500, description="최대 행 수 / rows at most (default 100)")
-    ] = 100
+        int, msgspec.Meta(ge=1, le=500, description="최대 행 수 / rows at most (default 50)")
+    ] = 50
     cursor: Annotated[
         str | None, msgspec.Meta(description="이어받기 / leave out; it is part of a previous answer's `next`")
     ] = None
@@ -151,7 +151,7 @@ def _yn(flag: bool | None) -> str | None:
         "수요기관별·조달업체별·물품별 실적. 각 행은 합계(건수·금액)와 구분별 건수·금액"
         "(breakdown)으로 정리됩니다. '작년 중소기업 조달 "
         "비중', '이 기관의 계약방법별 실적'에 씁니다. 기본값: "
-        "지난달까지 12개월, 최대 100행. "
+        "지난달까지 12개월, 최대 50행. "
         '예: {"view": "agency_by_contract_method", "agency": "조달청", "start_month": "2025-01", '
         '"end_month": "2025-12"}',
         "조달청's public procurement statistics: monthly totals by contract method, enterprise size, "
@@ -159,7 +159,7 @@ def _yn(flag: bool | None) -> str | None:
         "demand agency, supplier or product. Each row has its total (count and amount) and a "
         "`breakdown` of counts and amounts per class. Use it for 'the SME share of procurement last "
         "year' or 'this agency's spending by contract method'. Defaults: the 12 months up to last "
-        'month, at most 100 rows. Example: {"view": "agency_by_contract_method", "agency": "조달청", '
+        'month, at most 50 rows. Example: {"view": "agency_by_contract_method", "agency": "조달청", '
         '"start_month": "2025-01", "end_month": "2025-12"}',
     ),
     scopes=("g2b:read",),
