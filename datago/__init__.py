@@ -12,6 +12,18 @@ typed records, date windows and the caller-owned page scan live here; what only 
 share is in ``naramarket.datago.g2b``.
 """
 
+from .aggregate import (
+    OTHER,
+    Bin,
+    GroupRow,
+    Groups,
+    Histogram,
+    Numbers,
+    NumberSummary,
+    ScanReport,
+    quartiles,
+    scan_records,
+)
 from .client import CLIENT, Client, client_factory, collect, collect_merged, make_http_client, normalise_key
 from .envelope import Page
 from .errors import (
@@ -42,11 +54,16 @@ __all__ = [
     "KST",
     "MAX_LIMIT",
     "MONTH",
+    "OTHER",
     "WEEK",
     "YEAR",
     "AccessDenied",
     "Api",
+    "Bin",
     "Client",
+    "GroupRow",
+    "Groups",
+    "Histogram",
     "InvalidParameter",
     "KeyExpired",
     "KeyNotRegistered",
@@ -54,6 +71,8 @@ __all__ = [
     "ListQuery",
     "Listing",
     "NotConfigured",
+    "NumberSummary",
+    "Numbers",
     "Operation",
     "Order",
     "Page",
@@ -66,6 +85,7 @@ __all__ = [
     "Reason",
     "Record",
     "RetryPolicy",
+    "ScanReport",
     "ServiceNotFound",
     "UnregisteredIp",
     "UpstreamError",
@@ -76,6 +96,8 @@ __all__ = [
     "derived",
     "make_http_client",
     "normalise_key",
+    "quartiles",
+    "scan_records",
     "split_windows",
     "wire",
 ]
