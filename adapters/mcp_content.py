@@ -104,6 +104,20 @@ PROMPTS: tuple[PromptSpec, ...] = (
         "and date.",
     ),
     PromptSpec(
+        "price_check",
+        "정부 구매 가격 / What the government pays",
+        "품목을 분류에서 찾아 쇼핑몰 계약가격 통계를 제조사별로 / price statistics of a product, by maker",
+        (("product", "품목 (일상어) / the product in everyday words, e.g. 노트북", True),),
+        ("search_categories", "analyze_mall_prices"),
+        "'{product}'를 search_categories로 나라장터 품명으로 바꾼 뒤, analyze_mall_prices에 그 품명과 "
+        'group_by "maker"를 주어 쇼핑몰 계약가격의 건수·사분위·중앙값을 제조사별 표로 정리하세요. '
+        "scan.complete가 false면 기간을 좁혀 다시 부르고, 읽은 행 수를 함께 밝히세요.\n"
+        "Turn '{product}' into the gateway's 품명 with search_categories, then call analyze_mall_prices "
+        'with that category and group_by "maker": tabulate count, quartiles and median of the mall '
+        "contract prices per maker, say how many rows were read, and narrow the dates if "
+        "scan.complete is false.",
+    ),
+    PromptSpec(
         "prespec_watch",
         "사전규격 확인 / Pre-specs to comment on",
         "의견 등록이 가능한 최근 사전규격 / recent pre-specs on a topic still open for comments",

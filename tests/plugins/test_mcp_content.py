@@ -76,7 +76,14 @@ async def test_the_glossary_names_each_answer_field_with_its_gateway_field():
 async def test_prompts_fill_their_arguments_and_name_the_tools_to_use():
     async with served() as app, app.mcp() as client:
         prompts = {p.name: p for p in (await client.list_prompts()).prompts}
-        assert {"find_bid_notices", "follow_notice", "agency_award_rates", "supplier_profile"} <= set(prompts)
+        assert {
+            "find_bid_notices",
+            "follow_notice",
+            "agency_award_rates",
+            "supplier_profile",
+            "prespec_watch",
+            "price_check",
+        } == set(prompts)
         args = {a.name: a.required for a in prompts["find_bid_notices"].arguments}
         assert args == {"topic": True, "region": False}
         got = await client.get_prompt("find_bid_notices", {"topic": "CCTV 유지보수", "region": "경기도"})
