@@ -111,6 +111,13 @@ class Listing(msgspec.Struct, Generic[T], kw_only=True):
             description="true when the records are the built-in sandbox's fake data, not real records"
         ),
     ] = False
+    hint: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="what to try when nothing matched, e.g. look the category up with "
+            "search_categories (null when there is nothing to suggest)"
+        ),
+    ] = None
 
     def summary_text(self, tool: str, *, width: int = 40) -> str:
         """A few lines a model reads cheaply: counts, how to continue, and a table of key columns."""
@@ -136,6 +143,8 @@ class Listing(msgspec.Struct, Generic[T], kw_only=True):
                 lines.append("| " + " | ".join(cells) + " |")
             lines.append("")
             lines.append("Every field of every record is in the structured content.")
+        if self.hint:
+            lines.append(f"Hint: {self.hint}")
         return "\n".join(lines)
 
 

@@ -28,6 +28,7 @@ from .catalog import (
     generic_operation,
     load_catalog,
 )
+from .hints import category_hint
 from .kinds import ENGLISH_KINDS, KIND_SUFFIXES, kind_suffixes
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "ParamInfo",
     "ServiceInfo",
     "as_row",
+    "category_hint",
     "generic_operation",
     "kind_suffixes",
     "load_catalog",

@@ -241,10 +241,35 @@ async def search_bid_notices(ctx: Context, p: SearchBidNotices) -> Listing[BidNo
     window = p.dates_or_last(DEFAULT_DAYS, today=dt.datetime.now(KST).date())
     kinds = p.kinds()
     keep = None if p.urgent is None else partial(_is_urgent, p.urgent)
-    if len(kinds) == 1:
-        return await collect(ctx, kinds[0].search, wire_params(p), p, window=window, keep=keep)
     params = wire_params(p)
-    return await collect_merged(ctx, [(kind.search, params) for kind in kinds], p, window=window, keep=keep)
+    if len(kinds) == 1:
+        listing = await collect(ctx, kinds[0].search, params, p, window=window, keep=keep)
+    else:
+        listing = await collect_merged(
+            ctx, [(kind.search, params) for kind in kinds], p, window=window, keep=keep
+        )
+    return _with_hint(listing, p)
+
+
+def _with_hint(listing: Listing[BidNotice], p: SearchBidNotices) -> Listing[BidNotice]:
+    """An empty answer to an item search says where the item's words and codes come from."""
+    if listing.items or not (p.keyword or p.detail_item_no):
+        return listing
+    searched = ", ".join(
+        f"{name}={value!r}"
+        for name, value in (("keyword", p.keyword), ("detail_item_no", p.detail_item_no))
+        if value
+    )
+    words = p.keyword or p.detail_item_no
+    hint = (
+        f"{searched}: 맞는 공고가 없습니다. 공고명은 나라장터 품명으로 쓰이는 일이 많으니 search_categories"
+        f'({{"words": "{words}"}})로 정확한 품명과 세부품명번호를 찾아 keyword나 detail_item_no로 다시 '
+        "찾거나, 기간·업무구분을 넓혀 보세요. / No notice matched "
+        f"{searched}. Titles often use the gateway's 품명: look it up with search_categories "
+        f'({{"words": "{words}"}}) and search again by that 품명 or its detail_item_no, or widen the '
+        "dates or kinds."
+    )
+    return msgspec.structs.replace(listing, hint=hint)
 
 
 def _is_urgent(wanted: bool, notice: BidNotice) -> bool:

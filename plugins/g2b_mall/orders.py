@@ -13,7 +13,7 @@ from naramarket.datago import CLIENT, Listing, ListQuery, collect
 from naramarket.datago.g2b import KST
 from naramarket.kernel import Context, Params, tool
 
-from .hints import Hinted, category_hint, hinted
+from .hints import category_hint, hinted
 from .records import (
     DELIVERY_ITEMS,
     DELIVERY_REQUESTS,
@@ -116,7 +116,7 @@ class SearchMallRegistrations(ListQuery):
     read_only=True,
     open_world=True,
 )
-async def search_mall_registrations(ctx: Context, p: SearchMallRegistrations) -> Hinted[RegisteredProduct]:
+async def search_mall_registrations(ctx: Context, p: SearchMallRegistrations) -> Listing[RegisteredProduct]:
     """Registered products by 등록일자 (inqryDiv 1) or by shopping contract (inqryDiv 2)."""
     if p.contract_no:
         params: dict[str, str | None] = {"inqryDiv": "2", "shopngCntrctNo": p.contract_no}
@@ -220,7 +220,7 @@ class SearchDeliveryItems(ListQuery):
     read_only=True,
     open_world=True,
 )
-async def search_delivery_items(ctx: Context, p: SearchDeliveryItems) -> Hinted[DeliveryItem]:
+async def search_delivery_items(ctx: Context, p: SearchDeliveryItems) -> Listing[DeliveryItem]:
     """Lines by 접수일자 (inqryDiv 1; the name filters work only in that mode)."""
     params: dict[str, str | None] = {
         "inqryDiv": "1",
@@ -345,7 +345,7 @@ class SearchVentureOrders(ListQuery):
     read_only=True,
     open_world=True,
 )
-async def search_venture_orders(ctx: Context, p: SearchVentureOrders) -> Hinted[VentureOrder]:
+async def search_venture_orders(ctx: Context, p: SearchVentureOrders) -> Listing[VentureOrder]:
     """Orders by 주문일자 (inqryDiv 1, the only mode)."""
     params: dict[str, str | None] = {
         "inqryDiv": "1",
@@ -472,7 +472,7 @@ _ITEM_TEXT = (
     read_only=True,
     open_world=True,
 )
-async def search_item_procurements(ctx: Context, p: SearchItemProcurements) -> Hinted[ItemProcurement]:
+async def search_item_procurements(ctx: Context, p: SearchItemProcurements) -> Listing[ItemProcurement]:
     """특정품목조달내역 by 계약납품요구일자."""
     params = p.product_params() | {
         "dminsttcD": p.agency_code,  # sic: this operation spells it so
@@ -513,7 +513,7 @@ class SearchItemProcurementTotals(ItemQuery):
 )
 async def search_item_procurement_totals(
     ctx: Context, p: SearchItemProcurementTotals
-) -> Hinted[ItemProcurementTotal]:
+) -> Listing[ItemProcurementTotal]:
     """특정품목조달집계 by 계약납품요구일자."""
     params = p.product_params() | {
         "dminsttCd": p.agency_code,

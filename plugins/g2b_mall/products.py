@@ -20,12 +20,22 @@ from typing import Annotated, Any, Final, Literal
 import anyio
 import msgspec
 
-from naramarket.datago import CLIENT, YEAR, ListQuery, Record, UpstreamError, collect, collect_merged, wire
+from naramarket.datago import (
+    CLIENT,
+    YEAR,
+    Listing,
+    ListQuery,
+    Record,
+    UpstreamError,
+    collect,
+    collect_merged,
+    wire,
+)
 from naramarket.datago.g2b import KST, G2bOperation
 from naramarket.kernel import Context, Params, tool
 
 from . import MAS_PRODUCTS, MallProduct
-from .hints import Hinted, all_of, category_hint, fold, hinted
+from .hints import all_of, category_hint, fold, hinted
 
 __all__ = [
     "ATTRIBUTES",
@@ -200,7 +210,7 @@ def keep_of(p: SearchMallProducts) -> Any:
     read_only=True,
     open_world=True,
 )
-async def search_mall_products(ctx: Context, p: SearchMallProducts) -> Hinted[MallProduct]:
+async def search_mall_products(ctx: Context, p: SearchMallProducts) -> Listing[MallProduct]:
     """Contract products of one kind (or the three merged) registered in the window."""
     window = p.dates_or_last(DEFAULT_DAYS, today=dt.datetime.now(KST).date())
     params = wire_params(p)

@@ -121,3 +121,12 @@ async def test_all_kinds_over_mcp(bids):
         assert following.is_error is not True
         more = following.structured_content["items"]
         assert not {i["notice_no"] for i in items} & {i["notice_no"] for i in more}
+
+
+async def test_an_item_search_that_finds_nothing_points_to_search_categories(http):
+    # (a word no 품명, agency or title has: the sandbox answers "no data" as the gateway does)
+    body = await rest(http, "search_bid_notices", {"keyword": "존재하지않는품목명"})
+    assert body["items"] == [] and body["complete"] is True
+    assert "search_categories" in body["hint"]
+    found = await rest(http, "search_bid_notices", {"kind": "물품", "limit": 3})
+    assert found["items"] and found["hint"] is None
