@@ -162,9 +162,12 @@ class Flights:
 class MemoryPageCache:
     """The in-process page cache: LRU, bounded by total bytes, single-flight per key."""
 
-    def __init__(self, max_bytes: int = 64 * 2**20) -> None:
+    def __init__(self, max_bytes: int = 16 * 2**20) -> None:
+        # 16 MiB holds the first pages of hundreds of recent queries (what repeats); a long scan
+        # only churns it, so a bigger bound would mostly keep memory after large calls.
         self.max_bytes = max_bytes
         self.size = 0
+        self._next_sweep = 0.0
         self.hits = 0
         self.misses = 0
         self._pages: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
@@ -185,6 +188,11 @@ class MemoryPageCache:
         """Keep ``body`` for ``ttl`` seconds, evicting the least recently used pages beyond the bound."""
         if ttl <= 0 or len(body) > self.max_bytes:
             return
+        now = time.monotonic()
+        if now >= self._next_sweep:  # expired pages go at least every few seconds, not only by LRU
+            self._next_sweep = now + 5.0
+            for stale in [k for k, (expires, _) in self._pages.items() if expires <= now]:
+                self._drop(stale)
         self._drop(key)
         self._pages[key] = (time.monotonic() + ttl, body)
         self.size += len(body)

@@ -127,3 +127,17 @@ def test_the_memory_cache_stays_within_its_byte_bound() -> None:
         cache.put(str(i), b"x" * 30, ttl=60)
     assert cache.size <= 100
     assert cache.get("9") is not None and cache.get("0") is None
+
+
+def test_expired_pages_are_swept_on_later_puts_even_if_never_read_again(monkeypatch) -> None:
+    import time
+
+    clock = [1000.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    cache = MemoryPageCache(max_bytes=1 << 20)
+    for n in range(10):
+        cache.put(f"old{n}", b"x" * 1000, ttl=60)
+    assert cache.size == 10_000
+    clock[0] += 61  # every old page has expired; none was read again
+    cache.put("new", b"y" * 10, ttl=60)
+    assert cache.size == 10 and cache.get("new") == b"y" * 10
