@@ -262,9 +262,13 @@ class Client:
                 raise UpstreamUnavailable(
                     f"{op.name}: connection to data.go.kr failed ({type(exc).__name__})"
                 ) from None
-        status = response.status_code
+        status, content = response.status_code, response.content
+        # httpx's response and its bound stream refer to each other: left as it is, every body
+        # (megabytes for a 999-row page) waits for a full garbage collection. Unbind it now.
+        response.stream = httpx.ByteStream(b"")
+        del response
         try:
-            page = decode_page(response.content, codec_for(op.record), op.api)
+            page = decode_page(content, codec_for(op.record), op.api)
         except UpstreamError as exc:
             # A gateway error body explains a 4xx/5xx better than its status does: a 429 that
             # says 22 is the daily quota (stop), not a per-second limit (retry).
@@ -278,7 +282,7 @@ class Client:
         if status >= 400:
             raise UpstreamUnavailable(f"{op.name}: data.go.kr answered HTTP {status}")
         self.retry.earn()
-        return page, response.content
+        return page, content
 
     async def post_json(self, url: str, body: Mapping[str, Any], *, name: str) -> Any:
         """POST ``body`` as JSON to ``url`` (not data.go.kr: e.g. the mall's own web pages) and decode
