@@ -8,22 +8,19 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx
 import pluggy
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+
 from naramarket import datago, observability
-from naramarket.adapters import mcp as mcp_adapter
-from naramarket.adapters import metrics as metrics_adapter
-from naramarket.adapters import oauth, rest, sse
-from naramarket.adapters.auth import AuthMiddleware
-from naramarket.adapters.http import MethodNotAllowed, RouteNotFound, problem_response
-from naramarket.adapters.telemetry import RequestTelemetry
 from naramarket.kernel import Settings
 from naramarket.kernel.host import Kernel, Observer, register_secret
 
@@ -96,6 +93,8 @@ class SandboxMarker:
 
 async def _not_found(request: Request, exc: Exception) -> Response:
     """The router's 404 and 405 as problem documents like every other error (405 keeps ``Allow``)."""
+    from naramarket.adapters.http import MethodNotAllowed, RouteNotFound, problem_response
+
     error = (
         MethodNotAllowed(f"{request.method} is not allowed on this path")
         if getattr(exc, "status_code", 404) == 405
@@ -119,6 +118,16 @@ def create_app(
     allowed_hosts: tuple[str, ...] = (),
 ) -> ASGIApp:
     """The naramarket ASGI app: REST + SSE + MCP on one Starlette router, one lifespan."""
+    # Imported here, not at the top: stdio MCP and the CLI's one-shot commands need only
+    # make_kernel, and start faster without the HTTP app, OAuth and the other adapters.
+    from starlette.applications import Starlette
+
+    from naramarket.adapters import mcp as mcp_adapter
+    from naramarket.adapters import metrics as metrics_adapter
+    from naramarket.adapters import oauth, rest, sse
+    from naramarket.adapters.auth import AuthMiddleware
+    from naramarket.adapters.telemetry import RequestTelemetry
+
     kernel = kernel or make_kernel(settings)
     metrics = _metrics(kernel)
     allowed_hosts = (*allowed_hosts, *sorted(kernel.settings.allowed_hosts))
