@@ -32,13 +32,21 @@ class HttpMetrics(Protocol):
     http_in_flight: Gauge
 
 
+_tracing_set = False
+
+
 def _tracing_on() -> bool:
     """True when a real tracer provider is set (the API's default proxy records nothing).
 
     Without one, a span started here would still make an incoming ``traceparent`` current, and
-    problem documents and log lines would name a trace that nobody records.
+    problem documents and log lines would name a trace that nobody records. OpenTelemetry sets the
+    global provider once, so a yes is remembered.
     """
-    return not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider | trace.NoOpTracerProvider)
+    global _tracing_set
+    if not _tracing_set:
+        provider = trace.get_tracer_provider()
+        _tracing_set = not isinstance(provider, trace.ProxyTracerProvider | trace.NoOpTracerProvider)
+    return _tracing_set
 
 
 class _RequestIds:
