@@ -62,12 +62,22 @@ def make_kernel(
 
 
 def _sandbox_settings(settings: Settings, key: str) -> Settings:
+    """The in-process upstream's settings: no token bucket unless one was asked for.
+
+    data.go.kr's per-second limit does not apply to the fake gateway; the calls still go through
+    the same engine (concurrency cap, retries, decoding). A rate other than the default, or
+    ``NARAMARKET_RATE_LIMIT`` in the environment, keeps the bucket.
+    """
+    import os
+
     import msgspec
 
+    asked = "NARAMARKET_RATE_LIMIT" in os.environ or settings.rate_limit != Settings().rate_limit
     return msgspec.structs.replace(
         settings,
         api_base=SANDBOX_API_BASE,
         service_key=settings.service_key or key,
+        rate_limit=settings.rate_limit if asked else 0.0,
     )
 
 
