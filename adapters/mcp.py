@@ -112,11 +112,13 @@ def create_server(kernel: Kernel) -> Server[Any]:
     """A low-level MCP server whose tools are the kernel's registry."""
     from naramarket import __version__
 
-    tools: Sequence[types.Tool] = [mcp_tool(t) for t in kernel.registry]
+    tools: list[types.Tool] = []  # built on the first tools/list: start-up answers initialize sooner
 
     async def list_tools(
         ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
+        if not tools:
+            tools.extend(mcp_tool(t) for t in kernel.registry)
         return types.ListToolsResult(tools=list(tools))
 
     async def call_tool(
