@@ -247,9 +247,10 @@ def one_round(answer: Path, seconds: float) -> dict[str, float]:
     for name, cmd in mcp.items():
         port = free_port()
         url = f"http://127.0.0.1:{port}/mcp"
-        with server([*cmd, "--port", str(port)], port, url):
+        with server([*cmd, "--port", str(port)], port, url) as proc:
             time.sleep(0.5)
             headers = mcp_session(url)
+            out[f"{name} mcp idle MB"] = rss_mb(proc.pid)
             wrk(url, 1, body=mcp_call_body(), headers=headers)  # warm-up, not counted
             out[f"{name} mcp wrk"] = wrk(url, seconds, body=mcp_call_body(), headers=headers)
             out[f"{name} mcp client"] = client_calls_per_second(url, seconds)
@@ -274,6 +275,13 @@ RATIOS = [
     ("stdio start to initialize vs SDK", "naramarket stdio s", "sdk stdio s", 1.0, False),
     ("stdio start to initialize vs FastMCP", "naramarket stdio s", "fastmcp stdio s", 0.8, False),
     ("RSS after load vs idle", "naramarket loaded MB", "naramarket idle MB", 1.1, False),
+    (
+        "idle RSS (one MCP session open) vs SDK low-level",
+        "naramarket mcp idle MB",
+        "sdk mcp idle MB",
+        1.0,
+        False,
+    ),
 ]
 
 
