@@ -4,8 +4,9 @@
     apt-get install wrk                      # the load generator (Debian; as root)
     .venv/bin/python benchmarks/bench_edges.py --rounds 3
 
-Each round starts every server in turn on CPU 0 (``taskset``) with the load generator (``wrk``,
-32 connections) and the official MCP client on CPU 1, and measures:
+Each round starts the servers of a kind together on CPU 0 (``taskset``), with the load generator
+(``wrk``, 32 connections) and the official MCP client on CPU 1, runs the same load against each
+back to back (the order rotates per round), and measures:
 
 - REST ``GET /api/v1/health`` and a tool call with no upstream work (``describe_operation``,
   the catalog's description of one operation) in requests/s, against a bare Starlette+msgspec
@@ -216,8 +217,16 @@ def the_answer(path: Path) -> None:
         path.write_bytes(r.content)
 
 
-def one_round(answer: Path, seconds: float) -> dict[str, float]:
+def one_round(answer: Path, seconds: float, turn: int) -> dict[str, float]:
+    """Every figure once. All servers of a kind run at once (idle ones cost nothing) and each load
+    run goes to them back to back, in an order that rotates with ``turn``: the machine's other
+    load changes by the minute, and the ratios should compare like with like."""
     out: dict[str, float] = {}
+
+    def rotated(names: list[str]) -> list[str]:
+        k = turn % len(names)
+        return names[k:] + names[:k]
+
     rest = {
         "naramarket": (
             [str(BIN / "naramarket"), "serve", "--sandbox"],
@@ -227,40 +236,58 @@ def one_round(answer: Path, seconds: float) -> dict[str, float]:
         "starlette": ([sys.executable, "rest_starlette.py", "--answer", str(answer)], "/health", "/tool"),
         "fastapi": ([sys.executable, "rest_fastapi.py", "--answer", str(answer)], "/health", "/tool"),
     }
-    for name, (cmd, health, tool) in rest.items():
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        with server([*cmd, "--port", str(port)], port, base + health) as proc:
+    with contextlib.ExitStack() as stack:
+        running = {}
+        for name, (cmd, health, tool) in rest.items():
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            proc = stack.enter_context(server([*cmd, "--port", str(port)], port, base + health))
             httpx.post(
                 base + tool, content=TOOL_BODY, headers={"Content-Type": "application/json"}
             ).raise_for_status()
             out[f"{name} idle MB"] = rss_mb(proc.pid)
-            wrk(base + tool, 1, body=TOOL_BODY)  # warm-up, not counted
-            out[f"{name} health"] = wrk(base + health, seconds)
-            out[f"{name} tool"] = wrk(base + tool, seconds, body=TOOL_BODY)
+            running[name] = (proc, base + health, base + tool)
+        for name in rotated(list(running)):
+            wrk(running[name][2], 1, body=TOOL_BODY)  # warm-up, not counted
+        for name in rotated(list(running)):
+            out[f"{name} health"] = wrk(running[name][1], seconds)
+        for name in rotated(list(running)):
+            out[f"{name} tool"] = wrk(running[name][2], seconds, body=TOOL_BODY)
+        for name, (proc, _, _) in running.items():
             out[f"{name} loaded MB"] = rss_mb(proc.pid)
     mcp = {
         "naramarket": [str(BIN / "naramarket"), "serve", "--sandbox"],
         "sdk": [sys.executable, "mcp_lowlevel.py", "--answer", str(answer)],
         "fastmcp": [sys.executable, "mcp_fastmcp.py", "--answer", str(answer)],
     }
-    for name, cmd in mcp.items():
-        port = free_port()
-        url = f"http://127.0.0.1:{port}/mcp"
-        with server([*cmd, "--port", str(port)], port, url) as proc:
+    with contextlib.ExitStack() as stack:
+        sessions = {}
+        for name, cmd in mcp.items():
+            port = free_port()
+            url = f"http://127.0.0.1:{port}/mcp"
+            proc = stack.enter_context(server([*cmd, "--port", str(port)], port, url))
             time.sleep(0.5)
-            headers = mcp_session(url)
+            sessions[name] = (url, mcp_session(url))
             out[f"{name} mcp idle MB"] = rss_mb(proc.pid)
+        for name in rotated(list(sessions)):
+            url, headers = sessions[name]
             wrk(url, 1, body=mcp_call_body(), headers=headers)  # warm-up, not counted
+        for name in rotated(list(sessions)):
+            url, headers = sessions[name]
             out[f"{name} mcp wrk"] = wrk(url, seconds, body=mcp_call_body(), headers=headers)
-            out[f"{name} mcp client"] = client_calls_per_second(url, seconds)
+        for name in rotated(list(sessions)):
+            out[f"{name} mcp client"] = client_calls_per_second(sessions[name][0], seconds)
     stdio = {
         "naramarket": [str(BIN / "naramarket-mcp"), "--sandbox"],
         "sdk": [sys.executable, "mcp_lowlevel.py", "--answer", str(answer)],
         "fastmcp": [sys.executable, "mcp_fastmcp.py", "--answer", str(answer)],
     }
-    for name, cmd in stdio.items():
-        out[f"{name} stdio s"] = statistics.median(stdio_start(cmd) for _ in range(3))
+    starts: dict[str, list[float]] = {name: [] for name in stdio}
+    for _ in range(3):
+        for name in rotated(list(stdio)):
+            starts[name].append(stdio_start(stdio[name]))
+    for name, times in starts.items():
+        out[f"{name} stdio s"] = statistics.median(times)
     return out
 
 
@@ -306,7 +333,7 @@ def main() -> None:
         the_answer(answer)
         print(f"tool answer: {answer.stat().st_size} bytes of JSON", file=sys.stderr)
         for i in range(args.rounds):
-            rounds.append(one_round(answer, args.seconds))
+            rounds.append(one_round(answer, args.seconds, i))
             print(
                 f"round {i + 1}: " + ", ".join(f"{k} {v:.1f}" for k, v in rounds[-1].items()), file=sys.stderr
             )
