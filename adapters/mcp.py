@@ -101,6 +101,7 @@ def _tool_result(tool: Tool[Any, Any], result: Any, *, sandbox: bool) -> dict[st
     wire: dict[str, Any] = {
         "content": [{"type": "text", "text": text}],
         "structuredContent": structured,
+        "isError": False,
         "resultType": "complete",  # required from 2026-07-28; the SDK's sieve drops it for older eras
     }
     if sandbox:
