@@ -1,4 +1,8 @@
-"""Per-request telemetry as a plain ASGI middleware: request id, SERVER span, HTTP metrics, access log."""
+"""Per-request telemetry as a plain ASGI middleware: request id, SERVER span, HTTP metrics, access log.
+
+Being the outermost layer that reads the headers anyway, it also trims optional whitespace around
+header values (h11 does; httptools, the parser ``naramarket serve`` runs on, does not).
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ __all__ = ["HttpMetrics", "RequestTelemetry"]
 log = logging.getLogger("naramarket.http")
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_OWS = (b" ", b"\t")  # optional whitespace around a field value (RFC 9110 5.6.3)
 UNMATCHED = "unmatched"  # route label of requests no route matched (404 scans stay one series)
 
 
@@ -102,10 +107,15 @@ class RequestTelemetry:
             await self.app(scope, receive, send)
             return
         incoming = ""
-        for name, value in scope.get("headers", ()):
+        headers_in = scope.get("headers", ())
+        untrimmed = False
+        for name, value in headers_in:
             if name == b"x-request-id":  # ASGI header names are lower-case
-                incoming = value.decode("latin-1")
-                break
+                incoming = value.decode("latin-1").strip(" \t")
+            if value[:1] in _OWS or value[-1:] in _OWS:
+                untrimmed = True
+        if untrimmed:  # httptools hands values over as sent; RFC 9110 5.5 drops the OWS around them
+            scope["headers"] = [(name, value.strip(b" \t")) for name, value in headers_in]
         request_id = incoming if incoming and _REQUEST_ID.match(incoming) else _new_request_id()
         method = scope["method"] if scope["method"] in _METHODS else "OTHER"
         status = 500  # unless the app starts a response
