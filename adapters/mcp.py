@@ -86,38 +86,46 @@ def _error_result(error: NaramarketError) -> types.CallToolResult:
 SANDBOX_META = "naramarket/sandbox"  # _meta key every result carries when answers are fake data
 
 
-def _tool_result(tool: Tool[Any, Any], result: Any, *, sandbox: bool) -> types.CallToolResult:
+def _tool_result(tool: Tool[Any, Any], result: Any, *, sandbox: bool) -> dict[str, Any]:
     """Full records in ``structuredContent``; for the model, a compact text the result renders itself.
 
     A Result that offers ``summary_text(tool_name)`` (every ``Listing``) gives a few lines and a
     table of key columns instead of the whole JSON again: an agent's context is the scarce thing.
+    The answer is the wire form itself (the SDK takes a dict from a handler): msgspec turns the
+    records into JSON values once, with no ``CallToolResult`` model built and dumped again.
     """
     structured = msgspec.to_builtins(result)
     summary = getattr(result, "summary_text", None)
     text = summary(tool.name) if callable(summary) else msgspec.json.encode(structured).decode()
     if sandbox and not text.startswith("[SANDBOX"):
         text = "[SANDBOX: fake data, not real procurement records] " + text
-    return types.CallToolResult(
-        content=[types.TextContent(type="text", text=text)],
-        structured_content=structured,
-        meta={SANDBOX_META: True} if sandbox else None,
-    )
+    wire: dict[str, Any] = {
+        "content": [{"type": "text", "text": text}],
+        "structuredContent": structured,
+        "isError": False,
+        "resultType": "complete",  # required from 2026-07-28; the SDK's sieve drops it for older eras
+    }
+    if sandbox:
+        wire["_meta"] = {SANDBOX_META: True}
+    return wire
 
 
 def create_server(kernel: Kernel) -> Server[Any]:
     """A low-level MCP server whose tools are the kernel's registry."""
     from naramarket import __version__
 
-    tools: Sequence[types.Tool] = [mcp_tool(t) for t in kernel.registry]
+    tools: list[types.Tool] = []  # built on the first tools/list: start-up answers initialize sooner
 
     async def list_tools(
         ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
+        if not tools:
+            tools.extend(mcp_tool(t) for t in kernel.registry)
         return types.ListToolsResult(tools=list(tools))
 
     async def call_tool(
         ctx: ServerRequestContext[Any], params: types.CallToolRequestParams
-    ) -> types.CallToolResult:
+    ) -> types.CallToolResult | dict[str, Any]:
         async def on_progress(done: int, total: int | None, message: str | None) -> None:
             await ctx.session.report_progress(done, total, message)
 

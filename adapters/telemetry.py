@@ -1,11 +1,17 @@
-"""Per-request telemetry as a plain ASGI middleware: request id, SERVER span, HTTP metrics, access log."""
+"""Per-request telemetry as a plain ASGI middleware: request id, SERVER span, HTTP metrics, access log.
+
+Being the outermost layer that reads the headers anyway, it also trims optional whitespace around
+header values (h11 does; httptools, the parser ``naramarket serve`` runs on, does not).
+"""
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import re
+import secrets
 import time
-import uuid
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Protocol
 
@@ -20,6 +26,7 @@ __all__ = ["HttpMetrics", "RequestTelemetry"]
 log = logging.getLogger("naramarket.http")
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_OWS = (b" ", b"\t")  # optional whitespace around a field value (RFC 9110 5.6.3)
 UNMATCHED = "unmatched"  # route label of requests no route matched (404 scans stay one series)
 
 
@@ -30,13 +37,43 @@ class HttpMetrics(Protocol):
     http_in_flight: Gauge
 
 
+_tracing_set = False
+
+
 def _tracing_on() -> bool:
     """True when a real tracer provider is set (the API's default proxy records nothing).
 
     Without one, a span started here would still make an incoming ``traceparent`` current, and
-    problem documents and log lines would name a trace that nobody records.
+    problem documents and log lines would name a trace that nobody records. OpenTelemetry sets the
+    global provider once, so a yes is remembered.
     """
-    return not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider | trace.NoOpTracerProvider)
+    global _tracing_set
+    if not _tracing_set:
+        provider = trace.get_tracer_provider()
+        _tracing_set = not isinstance(provider, trace.ProxyTracerProvider | trace.NoOpTracerProvider)
+    return _tracing_set
+
+
+class _RequestIds:
+    """Fresh request ids: a random per-process prefix and a counter, 32 hex characters.
+
+    Unique across processes and restarts like a uuid4, without reading the OS's randomness per
+    request; a forked worker draws a prefix of its own.
+    """
+
+    def __init__(self) -> None:
+        self.reseed()
+        os.register_at_fork(after_in_child=self.reseed)
+
+    def reseed(self) -> None:
+        self.prefix = secrets.token_hex(8)
+        self.counter = itertools.count()
+
+    def __call__(self) -> str:
+        return f"{self.prefix}{next(self.counter):016x}"
+
+
+_new_request_id = _RequestIds()
 
 
 def _route_template(scope: Scope) -> str:
@@ -56,14 +93,30 @@ class RequestTelemetry:
         self.app = app
         self.metrics = metrics
         self.tracer = trace.get_tracer("naramarket")
+        self._durations: dict[tuple[str, str, int], Any] = {}  # labelled children, looked up once
+
+    def _observe(self, route: str, method: str, status: int, elapsed: float) -> None:
+        key = (route, method, status)
+        child = self._durations.get(key)
+        if child is None:  # bounded: route templates, _METHODS + OTHER, HTTP status codes
+            child = self._durations[key] = self.metrics.http_duration.labels(route, method, str(status))
+        child.observe(elapsed)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        incoming = headers.get("x-request-id", "")
-        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        incoming = ""
+        headers_in = scope.get("headers", ())
+        untrimmed = False
+        for name, value in headers_in:
+            if name == b"x-request-id":  # ASGI header names are lower-case
+                incoming = value.decode("latin-1").strip(" \t")
+            if value[:1] in _OWS or value[-1:] in _OWS:
+                untrimmed = True
+        if untrimmed:  # httptools hands values over as sent; RFC 9110 5.5 drops the OWS around them
+            scope["headers"] = [(name, value.strip(b" \t")) for name, value in headers_in]
+        request_id = incoming if incoming and _REQUEST_ID.match(incoming) else _new_request_id()
         method = scope["method"] if scope["method"] in _METHODS else "OTHER"
         status = 500  # unless the app starts a response
         metrics = self.metrics
@@ -77,6 +130,7 @@ class RequestTelemetry:
 
         span_cm: AbstractContextManager[Any] = nullcontext()
         if _tracing_on():
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
             span_cm = self.tracer.start_as_current_span(
                 method,
                 context=propagate.extract(headers),
@@ -90,27 +144,32 @@ class RequestTelemetry:
             )
         metrics.http_in_flight.inc()
         started = time.perf_counter()
-        with structlog.contextvars.bound_contextvars(request_id=request_id), span_cm as span:
-            try:
-                await self.app(scope, receive, send_with_id)
-            finally:
-                elapsed = time.perf_counter() - started
-                route = _route_template(scope)
-                metrics.http_in_flight.dec()
-                metrics.http_duration.labels(route, method, str(status)).observe(elapsed)
-                if span is not None:
-                    span.update_name(f"{method} {route}")
-                    span.set_attribute("http.route", route)
-                    span.set_attribute("http.response.status_code", status)
-                    if status >= 500:
-                        span.set_status(Status(StatusCode.ERROR))
-                log.info(
-                    "http request",
-                    extra={
-                        "method": method,
-                        "route": route,
-                        "path": scope.get("path", ""),
-                        "status": status,
-                        "duration_ms": round(elapsed * 1000, 1),
-                    },
-                )
+        bound = structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
+            with span_cm as span:
+                try:
+                    await self.app(scope, receive, send_with_id)
+                finally:
+                    elapsed = time.perf_counter() - started
+                    route = _route_template(scope)
+                    metrics.http_in_flight.dec()
+                    self._observe(route, method, status, elapsed)
+                    if span is not None:
+                        span.update_name(f"{method} {route}")
+                        span.set_attribute("http.route", route)
+                        span.set_attribute("http.response.status_code", status)
+                        if status >= 500:
+                            span.set_status(Status(StatusCode.ERROR))
+                    if log.isEnabledFor(logging.INFO):  # the access line is off unless asked for
+                        log.info(
+                            "http request",
+                            extra={
+                                "method": method,
+                                "route": route,
+                                "path": scope.get("path", ""),
+                                "status": status,
+                                "duration_ms": round(elapsed * 1000, 1),
+                            },
+                        )
+        finally:
+            structlog.contextvars.reset_contextvars(**bound)

@@ -71,9 +71,15 @@ async def naramarket_call(url: str, page_size: int) -> tuple[float, int, bool]:
     async with httpx.AsyncClient(base_url=url, timeout=120) as client:
         start = time.perf_counter()
         while True:
-            body = (await client.post("/api/v1/crawl/list", json=arguments)).json()
+            answer = await client.post("/api/v1/crawl/list", json=arguments)
+            body = answer.json()
+            if answer.status_code != 200 or "items" not in body:
+                # Under faults a call can fail whole (e.g. page 1 failing every attempt): the
+                # answer is a problem document, not a listing. Report it as an incomplete run.
+                print(f"  call failed: {answer.status_code} {body.get('code')}", file=sys.stderr)
+                return time.perf_counter() - start, len(items), False
             items += body["items"]
-            if body["complete"] or body["reason"] != "limit":
+            if body["complete"] or body.get("reason") != "limit" or not body.get("next"):
                 break
             arguments = body["next"]
         elapsed = time.perf_counter() - start

@@ -35,12 +35,47 @@ EXAMPLE = (
 
 
 def example_item() -> dict[str, str]:
+    """One 88-field product: the official example when ../shared is there, else the packaged sandbox's.
+
+    Never a short stand-in: a page of few fields measures something else and reverses the result.
+    """
     if EXAMPLE.exists():
         root = ET.fromstring(EXAMPLE.read_bytes())
         item = root.find("body/items/item")
         assert item is not None
         return {child.tag: (child.text or "").strip() for child in item}
-    return {"prdctIdntNo": "22692416", "prdctClsfcNoNm": "데스크톱컴퓨터", "cntrctPrceAmt": "42800000"}
+    return sandbox_item()
+
+
+def sandbox_item() -> dict[str, str]:
+    """The first record the packaged sandbox answers for getMASCntrctPrdctInfoList (88 fields)."""
+    import anyio
+    import httpx
+
+    from naramarket import sandbox
+
+    async def fetch() -> dict[str, str]:
+        transport = httpx.ASGITransport(app=sandbox.create_app())
+        async with httpx.AsyncClient(transport=transport, base_url="http://sandbox.invalid/1230000/") as c:
+            r = await c.get(
+                "at/ShoppingMallPrdctInfoService/getMASCntrctPrdctInfoList",
+                params={
+                    "ServiceKey": sandbox.DEFAULT_SERVICE_KEY,
+                    "type": "json",
+                    "numOfRows": 1,
+                    "pageNo": 1,
+                    "inqryDiv": "1",
+                    "inqryBgnDate": "202610010000",
+                    "inqryEndDate": "202610072359",
+                },
+            )
+            r.raise_for_status()
+            return dict(r.json()["response"]["body"]["items"][0])
+
+    item = anyio.run(fetch)
+    if len(item) < 80:
+        raise SystemExit(f"bench_decode: the sandbox's product has {len(item)} fields, expected 88")
+    return item
 
 
 def page(rows: int = 999) -> bytes:

@@ -8,22 +8,19 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx
 import pluggy
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from naramarket import datago, event_store, observability, redis_state
-from naramarket.adapters import mcp as mcp_adapter
-from naramarket.adapters import metrics as metrics_adapter
-from naramarket.adapters import oauth, rest, sse
-from naramarket.adapters.auth import AuthMiddleware
-from naramarket.adapters.http import MethodNotAllowed, RouteNotFound, problem_response
-from naramarket.adapters.telemetry import RequestTelemetry
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+from naramarket import datago, observability, redis_state
 from naramarket.kernel import Settings
 from naramarket.kernel.host import Kernel, Observer, register_secret
 
@@ -74,13 +71,23 @@ def make_kernel(
 
 
 def _sandbox_settings(settings: Settings, key: str) -> Settings:
+    """The in-process upstream's settings: no token bucket unless one was asked for.
+
+    data.go.kr's per-second limit does not apply to the fake gateway; the calls still go through
+    the same engine (concurrency cap, retries, decoding). A rate other than the default, or
+    ``NARAMARKET_RATE_LIMIT`` in the environment, keeps the bucket.
+    """
+    import os
+
     import msgspec
 
+    asked = "NARAMARKET_RATE_LIMIT" in os.environ or settings.rate_limit != Settings().rate_limit
     return msgspec.structs.replace(
         settings,
         api_base=SANDBOX_API_BASE,
         mall_base=SANDBOX_MALL_BASE,
         service_key=settings.service_key or key,
+        rate_limit=settings.rate_limit if asked else 0.0,
     )
 
 
@@ -106,6 +113,8 @@ class SandboxMarker:
 
 async def _not_found(request: Request, exc: Exception) -> Response:
     """The router's 404 and 405 as problem documents like every other error (405 keeps ``Allow``)."""
+    from naramarket.adapters.http import MethodNotAllowed, RouteNotFound, problem_response
+
     error = (
         MethodNotAllowed(f"{request.method} is not allowed on this path")
         if getattr(exc, "status_code", 404) == 405
@@ -129,6 +138,17 @@ def create_app(
     allowed_hosts: tuple[str, ...] = (),
 ) -> ASGIApp:
     """The naramarket ASGI app: REST + SSE + MCP on one Starlette router, one lifespan."""
+    # Imported here, not at the top: stdio MCP and the CLI's one-shot commands need only
+    # make_kernel, and start faster without the HTTP app, OAuth and the other adapters.
+    from starlette.applications import Starlette
+
+    from naramarket import event_store
+    from naramarket.adapters import mcp as mcp_adapter
+    from naramarket.adapters import metrics as metrics_adapter
+    from naramarket.adapters import oauth, rest, sse
+    from naramarket.adapters.auth import AuthMiddleware
+    from naramarket.adapters.telemetry import RequestTelemetry
+
     kernel = kernel or make_kernel(settings)
     metrics = _metrics(kernel)
     redis_state.collector_for(metrics.registry).watch(lambda: kernel.resources.get(datago.CLIENT))

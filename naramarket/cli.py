@@ -19,7 +19,6 @@ import anyio
 import msgspec
 
 from naramarket import __version__
-from naramarket.adapters.auth import check_bind
 from naramarket.kernel import NaramarketError, Settings
 from naramarket.kernel.host import CallEvents, problem
 
@@ -52,6 +51,7 @@ def _print_json(value: Any) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from naramarket.adapters.auth import check_bind
     from naramarket.observability import configure_tracing
 
     configure_tracing()
@@ -83,16 +83,42 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 0
     from naramarket.app import create_app
 
+    loop, http = server_implementations()
     uvicorn.run(
         create_app(settings),
         host=args.host,
         port=args.port,
-        log_level=args.log_level,
+        loop=loop,
+        http=http,
+        log_level=_serve_log_level(args),
         log_config=None,  # keep the redacting handler from _configure_logging
         access_log=False,  # the app logs each request itself (route, status, request and trace ids)
         timeout_graceful_shutdown=5,
     )
     return 0
+
+
+def server_implementations() -> tuple[str, str]:
+    """uvicorn's event loop and HTTP parser: uvloop and httptools where installed, else asyncio and h11.
+
+    Both are dependencies; uvloop has no Windows build, so there (and on other Pythons) the server
+    runs on the standard library's loop rather than failing.
+    """
+    import importlib.util
+
+    loop = "uvloop" if importlib.util.find_spec("uvloop") is not None else "asyncio"
+    http = "httptools" if importlib.util.find_spec("httptools") is not None else "h11"
+    return loop, http
+
+
+def _serve_log_level(args: argparse.Namespace) -> str:
+    """``--log-level``, else ``NARAMARKET_LOG_LEVEL`` (or the settings file), else info."""
+    if getattr(args, "log_level", None):
+        return str(args.log_level)
+    try:
+        return Settings.from_env().log_level
+    except ValueError:
+        return "info"
 
 
 def _reload_app() -> Any:
@@ -185,7 +211,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--sandbox", action="store_true", help="answer from the built-in fake upstream")
     serve.add_argument("--reload", action="store_true", help="restart on code changes (development)")
-    serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--log-level",
+        choices=("debug", "info", "warning", "error", "critical"),
+        help="log level of the server's lines (default: NARAMARKET_LOG_LEVEL or info)",
+    )
+    serve.add_argument(
+        "--access-log",
+        action="store_true",
+        help="also log one line per HTTP request (route, status, duration) at info",
+    )
     serve.add_argument(
         "--allow-open", action="store_true", help="allow NARAMARKET_AUTH=off on a non-loopback host"
     )
@@ -237,22 +272,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _configure_logging(*, server: bool) -> None:
-    """Logs go to stderr (JSON lines, readable on a TTY); one-shot commands show only warnings."""
+def _configure_logging(args: argparse.Namespace) -> None:
+    """Logs go to stderr (JSON lines, readable on a TTY); one-shot commands show only warnings.
+
+    ``serve`` logs at ``--log-level`` (else ``NARAMARKET_LOG_LEVEL``): the same level holds for
+    the app's own lines and uvicorn's, so ``warning`` silences the per-call INFO lines.
+    """
     from naramarket.observability import configure_logging
 
     try:
         settings = Settings.from_env()
     except ValueError:
         settings = Settings()  # the command itself reports the bad setting
-    verbose = server or "NARAMARKET_LOG_LEVEL" in os.environ
-    configure_logging(settings.log_level if verbose else "warning", settings.log_format)
+    server = args.command == "serve"
+    if server:
+        level = _serve_log_level(args)
+    else:
+        level = settings.log_level if "NARAMARKET_LOG_LEVEL" in os.environ else "warning"
+    configure_logging(level, settings.log_format, access_log=bool(getattr(args, "access_log", False)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``naramarket``."""
     args = build_parser().parse_args(argv)
-    _configure_logging(server=args.command == "serve")
+    _configure_logging(args)
     try:
         return int(args.func(args))
     except KeyboardInterrupt:

@@ -43,3 +43,14 @@ async def test_only_sandbox_answers_are_marked_as_sandbox():
         fake = await http.get("/api/v1/nothing-here")  # even errors
     assert "x-naramarket-sandbox" not in real.headers
     assert fake.status_code == 404 and fake.headers["x-naramarket-sandbox"] == "1"
+
+
+async def test_the_sandbox_has_no_token_bucket_unless_one_is_asked_for(monkeypatch):
+    monkeypatch.delenv("NARAMARKET_RATE_LIMIT", raising=False)
+    default = make_kernel(Settings.from_env({}, sandbox=True, load_plugins=frozenset()))
+    asked = make_kernel(Settings.from_env({}, sandbox=True, rate_limit=5, load_plugins=frozenset()))
+    real = make_kernel(Settings.from_env({}, load_plugins=frozenset()))
+    assert (default.settings.rate_limit, asked.settings.rate_limit) == (0, 5)
+    assert real.settings.rate_limit == Settings().rate_limit > 0  # data.go.kr's limit stays
+    async with default:  # the same engine, with the bucket off
+        assert default.resources[CLIENT].bucket.rate == 0

@@ -145,3 +145,20 @@ def test_naramarket_mcp_subcommand_takes_the_same_options(sandbox_env):
     out = run(sandbox_env, "mcp", "--help")
     assert out.returncode == 0
     assert out.stdout.startswith("usage: naramarket mcp") and "--service-key-file" in out.stdout
+
+
+def test_serve_runs_on_uvloop_and_httptools_and_stdio_mcp_starts_without_the_http_app():
+    from naramarket.cli import server_implementations
+
+    assert server_implementations() == ("uvloop", "httptools")  # both are dependencies
+    script = (
+        "import sys, naramarket.cli\n"
+        "from naramarket.adapters.mcp import run_stdio\n"
+        "from naramarket.app import make_kernel\n"
+        "heavy = [m for m in sys.modules if m.startswith(('naramarket.adapters.oauth', "
+        "'naramarket.adapters.rest', 'naramarket.adapters.sse', 'opentelemetry.sdk'))]\n"
+        "print(heavy)\n"
+    )
+    out = subprocess.run([str(BIN / "python"), "-c", script], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

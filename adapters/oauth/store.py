@@ -76,8 +76,14 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(raw, base64.b64decode(expected))
 
 
-# Checked against when the user does not exist, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+# Checked against when the user does not exist, so a wrong name costs as long as a wrong password
+# (verify_password runs the same scrypt). Random salt and digest: no key derivation at import, and
+# no password can match it.
+_DUMMY_HASH = "scrypt${n}${r}${p}${salt}${raw}".format(
+    **_SCRYPT,
+    salt=base64.b64encode(os.urandom(16)).decode(),
+    raw=base64.b64encode(os.urandom(32)).decode(),
+)
 
 
 @dataclass(frozen=True, slots=True)

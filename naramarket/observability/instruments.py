@@ -11,7 +11,7 @@ import functools
 import logging
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any, TypeVar
 
 import structlog
@@ -87,6 +87,16 @@ class Instruments:
     def __init__(self, metrics: Metrics | None = None) -> None:
         self.tracer = trace.get_tracer(TRACER_NAME)  # follows the global provider, even one set later
         self.metrics = metrics or Metrics()
+        self._children: dict[tuple[Any, ...], Any] = {}  # labelled metric children, looked up once
+
+    def _child(self, metric: Any, *labels: str) -> Any:
+        """``metric.labels(*labels)``, cached: the label sets are bounded (registered tools, operations,
+        fixed outcome and result-code vocabularies), and ``labels()`` takes a lock per call."""
+        key = (id(metric), *labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
 
     @contextmanager
     def tool_call(self, tool: str | None, plugin: str | None, subject: str | None) -> Iterator[ToolCall]:
@@ -103,7 +113,7 @@ class Instruments:
             attributes["enduser.id"] = subject
         started = time.perf_counter()
         with (
-            structlog.contextvars.bound_contextvars(**({"principal": subject} if subject else {})),
+            structlog.contextvars.bound_contextvars(principal=subject) if subject else nullcontext(),
             self.tracer.start_as_current_span(
                 f"execute_tool {label}",
                 attributes=attributes,
@@ -129,18 +139,19 @@ class Instruments:
                 raise
             finally:
                 elapsed = time.perf_counter() - started
-                self.metrics.tool_calls.labels(label, call.outcome).inc()
-                self.metrics.tool_duration.labels(label).observe(elapsed)
-                log.log(
-                    level,
-                    "tool call",
-                    extra={
-                        "tool": label,
-                        "outcome": call.outcome,
-                        "count": call.count,
-                        "duration_ms": round(elapsed * 1000, 1),
-                    },
-                )
+                self._child(self.metrics.tool_calls, label, call.outcome).inc()
+                self._child(self.metrics.tool_duration, label).observe(elapsed)
+                if log.isEnabledFor(level):
+                    log.log(
+                        level,
+                        "tool call",
+                        extra={
+                            "tool": label,
+                            "outcome": call.outcome,
+                            "count": call.count,
+                            "duration_ms": round(elapsed * 1000, 1),
+                        },
+                    )
 
     @contextmanager
     def upstream_request(self, operation: str) -> Iterator[UpstreamRequest]:
@@ -165,14 +176,14 @@ class Instruments:
             raise
         finally:
             self.metrics.upstream_in_flight.dec()
-            self.metrics.upstream_duration.labels(operation).observe(time.perf_counter() - started)
-            self.metrics.upstream_requests.labels(operation, result_code).inc()
+            self._child(self.metrics.upstream_duration, operation).observe(time.perf_counter() - started)
+            self._child(self.metrics.upstream_requests, operation, result_code).inc()
 
     @contextmanager
     def retrying(self, operation: str, page_no: int, attempt: int, cause: Exception) -> Iterator[None]:
         """Around the back-off before retry ``attempt``: a span, a counter and a log line."""
         code = _result_code(cause)
-        self.metrics.upstream_retries.labels(operation, code).inc()
+        self._child(self.metrics.upstream_retries, operation, code).inc()
         upstream_log.info(
             "upstream retry",
             extra={"operation": operation, "page": page_no, "attempt": attempt, "result_code": code},

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterable, MutableMapping
 from typing import IO, Any
 
+import msgspec
 import structlog
 from opentelemetry import trace
 
@@ -21,6 +22,7 @@ from naramarket.kernel.host import redact_field
 __all__ = ["configure_logging"]
 
 _HANDLER_MARK = "_naramarket_handler"
+ACCESS_LOGGER = "naramarket.http"  # adapters.telemetry's per-request line
 
 
 def redact_event(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
@@ -41,6 +43,17 @@ def add_trace_context(
     return event
 
 
+_encoder = msgspec.json.Encoder()
+
+
+def _dumps(event: Any, default: Any = None, **_ignored: Any) -> str:
+    """JSON for one log line: msgspec (UTF-8 as is, like ``ensure_ascii=False``), ``default`` for the rest."""
+    try:
+        return _encoder.encode(event).decode()
+    except (TypeError, msgspec.EncodeError):
+        return msgspec.json.encode(event, enc_hook=default or repr).decode()
+
+
 def _shared_processors() -> list[Any]:
     return [
         structlog.contextvars.merge_contextvars,  # request_id, principal (bound per request/call)
@@ -58,12 +71,16 @@ def configure_logging(
     *,
     stream: IO[str] | None = None,
     quiet: Iterable[str] = ("httpx", "httpcore"),
+    access_log: bool = False,
 ) -> logging.Handler:
     """Route structlog, stdlib, uvicorn and httpx logs through one redacting handler on ``stream``.
 
     ``fmt`` is ``json``, ``console`` or ``auto`` (console on a TTY, JSON lines otherwise). Loggers
-    in ``quiet`` (one line per upstream page) are held at WARNING unless ``level`` is DEBUG.
-    Calling it again replaces the handler it installed before; returns the handler.
+    in ``quiet`` (one line per upstream page) are held at WARNING unless ``level`` is DEBUG, and so
+    is the per-request access line (``naramarket.http``) unless ``access_log``: a tool call logs
+    one line of its own. Levels are checked before a line is built, so a line nobody reads costs
+    no formatting, no redaction and no rendering. Calling it again replaces the handler it
+    installed before; returns the handler.
     """
     stream = stream or sys.stderr
     if fmt == "auto":
@@ -71,7 +88,7 @@ def configure_logging(
     renderer: Any = (
         structlog.dev.ConsoleRenderer(colors=False)
         if fmt == "console"
-        else structlog.processors.JSONRenderer(ensure_ascii=False)
+        else structlog.processors.JSONRenderer(serializer=_dumps)
     )
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=_shared_processors(),
@@ -100,11 +117,14 @@ def configure_logging(
         uvicorn_logger.propagate = True
     for name in quiet:
         logging.getLogger(name).setLevel(numeric if numeric <= logging.DEBUG else logging.WARNING)
+    access = numeric if access_log or numeric <= logging.DEBUG else max(numeric, logging.WARNING)
+    logging.getLogger(ACCESS_LOGGER).setLevel(access)
 
     structlog.configure(
         processors=[*_shared_processors(), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=False,
+        # Below the level a structlog call returns at once: no processor runs, nothing is built.
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
+        cache_logger_on_first_use=True,
     )
     return handler

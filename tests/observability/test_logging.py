@@ -139,3 +139,26 @@ def test_a_tty_gets_readable_lines_not_json():
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])
     assert "hello" in stream.getvalue() and not stream.getvalue().startswith("{")
+
+
+def test_access_lines_only_when_asked_and_the_level_applies_to_the_apps_own_lines():
+    """One line per call by default (the tool line); ``warning`` silences it; access lines opt in."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level, logging.getLogger("naramarket.http").level
+    default, silent, with_access = io.StringIO(), io.StringIO(), io.StringIO()
+    try:
+        for stream, level in ((default, "info"), (silent, "warning")):
+            configure_logging(level, "json", stream=stream, quiet=())
+            logging.getLogger("naramarket.http").info("http request")
+            logging.getLogger("naramarket.dispatch").info("tool call")
+            structlog.get_logger("naramarket.test").info("structlog line")
+            logging.getLogger("naramarket.dispatch").warning("still here")
+        configure_logging("info", "json", stream=with_access, quiet=(), access_log=True)
+        logging.getLogger("naramarket.http").info("http request")
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+        logging.getLogger("naramarket.http").setLevel(saved[2])
+    assert [r["event"] for r in records(default)] == ["tool call", "structlog line", "still here"]
+    assert [r["event"] for r in records(silent)] == ["still here"]
+    assert [r["event"] for r in records(with_access)] == ["http request"]
