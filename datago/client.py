@@ -18,11 +18,11 @@ import httpx
 import msgspec
 
 from naramarket.kernel import Context, ResourceKey, Settings, UpstreamError, UpstreamUnavailable
-from naramarket.kernel.host import NullObserver, Observer, ResourceFactory, register_secret
+from naramarket.kernel.host import NullObserver, Observer, ResourceFactory, current_call, register_secret
 
 from .collect import collect_listing
 from .envelope import Page, decode_page
-from .errors import NotConfigured, RateLimited
+from .errors import NotConfigured, RateLimited, RequestBudgetSpent
 from .limits import PriorityLimiter, RetryPolicy, TokenBucket
 from .listing import Listing, ListQuery
 from .operation import Operation
@@ -89,6 +89,7 @@ class Client:
         total_timeout: float = 60.0,
         observer: Observer | None = None,
         sandbox: bool = False,
+        max_windows: int | None = None,
     ) -> None:
         self.http = http
         self.sandbox = sandbox  # answers come from the built-in fake gateway: results say so
@@ -101,6 +102,8 @@ class Client:
         self.total_timeout = total_timeout
         self.retry = retry or RetryPolicy()
         self.requests_sent = 0
+        # The widest date span one call may ask for, in the operation's windows (None: no limit).
+        self.max_windows = max_windows
 
     async def fetch_page(
         self, op: Operation[R], params: Mapping[str, str], page_no: int, page_size: int
@@ -134,6 +137,7 @@ class Client:
                     await anyio.sleep(self.retry.delay(attempt, throttled=throttled))
 
     async def _request(self, op: Operation[R], query: Mapping[str, str], page_no: int) -> Page[R]:
+        _spend_request(op)
         self.observer.rate_limit_wait(await self.bucket.acquire())
         with self.observer.upstream_request(op.name) as request:
             return request.done(await self._send(op, query, page_no))
@@ -202,6 +206,19 @@ class Client:
         return await collect_listing(self, op, params, **options)
 
 
+def _spend_request(op: Operation[Any]) -> None:
+    """Count one upstream request (retries included) against the running tool call's budget."""
+    ctx = current_call.get()
+    if ctx is None:  # not inside a tool call (a library user, a benchmark): no per-call budget
+        return
+    if ctx.requests_left < 1:
+        raise RequestBudgetSpent(
+            f"{op.name}: this call made the {ctx.settings.call_requests} upstream requests one call may "
+            "make (NARAMARKET_CALL_REQUESTS); continue with `next`, or narrow the query"
+        )
+    ctx.requests_left -= 1
+
+
 CLIENT: ResourceKey[Client] = ResourceKey("naramarket.datago.client")
 """The process's data.go.kr client, as the kernel holds it: ``ctx.resources[CLIENT]``."""
 
@@ -230,6 +247,7 @@ def client_factory(
                 total_timeout=settings.timeout * 2,
                 observer=observer,
                 sandbox=settings.sandbox,
+                max_windows=settings.call_requests,
             )
 
     return open_client

@@ -49,6 +49,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     allowed_hosts: frozenset[str] = frozenset()  # extra Host names /mcp accepts (DNS rebinding)
     timeout: float = 30.0
     call_budget: float = 25.0  # seconds one tool call may take: inside MCP clients' 60 s time-out
+    call_requests: int = 200  # upstream requests one tool call may make (and date windows it may span)
     log_level: str = "info"
     log_format: str = "auto"  # "json" | "console" | "auto" (console on a TTY, JSON lines otherwise)
     metrics_port: int | None = None  # serve /metrics on this port instead of the main app
