@@ -173,10 +173,14 @@ def _decode_xml(content: bytes, codec: RecordCodec[R], api: Api) -> Page[R]:
     if root.tag == "OpenAPI_ServiceResponse":
         header = root.find("cmmMsgHeader")
         code = _text(header, "returnReasonCode") or "99"
-        raise error_for_code(code, _text(header, "returnAuthMsg") or _text(header, "errMsg"), api.codes, api.messages)
+        raise error_for_code(
+            code, _text(header, "returnAuthMsg") or _text(header, "errMsg"), api.codes, api.messages
+        )
     if root.tag in api.error_envelopes or root.tag.endswith("ResponseError"):
         header = root.find("header")
-        raise error_for_code(_text(header, "resultCode") or "99", _text(header, "resultMsg"), api.codes, api.messages)
+        raise error_for_code(
+            _text(header, "resultCode") or "99", _text(header, "resultMsg"), api.codes, api.messages
+        )
     if root.tag != "response":
         raise UpstreamUnavailable(f"unexpected upstream XML root <{root.tag}>")
     header = root.find("header")

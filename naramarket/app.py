@@ -10,8 +10,10 @@ import contextlib
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
+import anyio
 import httpx
 import pluggy
+from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -22,12 +24,17 @@ from naramarket.adapters import mcp as mcp_adapter
 from naramarket.adapters import metrics as metrics_adapter
 from naramarket.adapters import oauth, rest, sse
 from naramarket.adapters.auth import AuthMiddleware
-from naramarket.adapters.http import MethodNotAllowed, RouteNotFound, problem_response
+from naramarket.adapters.guard import CrossSiteGuard
+from naramarket.adapters.http import Draining, MethodNotAllowed, RouteNotFound, problem_response
+from naramarket.adapters.mcp_sessions import SessionGuard
 from naramarket.adapters.telemetry import RequestTelemetry
 from naramarket.kernel import Settings
 from naramarket.kernel.host import Kernel, Observer, register_secret
 
-__all__ = ["SANDBOX_API_BASE", "SandboxMarker", "create_app", "make_kernel"]
+__all__ = ["SANDBOX_API_BASE", "SandboxMarker", "create_app", "draining_of", "make_kernel"]
+
+PURGE_EVERY = 600.0  # seconds between purges of expired OAuth codes, tokens and revocations
+SWEEP_EVERY = 60.0  # seconds between sweeps of MCP sessions whose token expired or was revoked
 
 # Requests to the in-process sandbox never leave the process; this host name is never resolved.
 SANDBOX_API_BASE = "http://sandbox.naramarket.invalid/1230000"
@@ -124,27 +131,53 @@ def create_app(
     allowed_hosts = (*allowed_hosts, *sorted(kernel.settings.allowed_hosts))
     if kernel.settings.public_url:
         allowed_hosts = (*allowed_hosts, urlsplit(kernel.settings.public_url).netloc)
+    cors_origins = tuple(sorted(kernel.settings.cors_origins))
+    draining = Draining()
     manager = mcp_adapter.session_manager(
         kernel,
         allowed_hosts=allowed_hosts,
-        allowed_origins=tuple(f"{s}://{h}" for h in allowed_hosts for s in ("http", "https")),
+        allowed_origins=(*(f"{s}://{h}" for h in allowed_hosts for s in ("http", "https")), *cors_origins),
+        draining=draining,
     )
 
     scopes = sorted({s for t in kernel.registry for s in t.scopes})
     auth_server = oauth.AuthServer(kernel.settings, scopes_supported=scopes)
+    sessions = SessionGuard(
+        StreamableHTTPASGIApp(manager),
+        manager,
+        verifier=auth_server.verifier,
+        # A session needs one tool scope, unless some tool needs none (then any valid token may open one).
+        tool_scopes=scopes if all(t.scopes for t in kernel.registry) else (),
+        public_url=kernel.settings.public_url,
+        max_sessions=kernel.settings.mcp_sessions_per_principal,
+        max_calls=kernel.settings.mcp_calls_per_principal,
+    )
+
+    async def purge_every(seconds: float) -> None:
+        while True:
+            await anyio.sleep(seconds)
+            await anyio.to_thread.run_sync(auth_server.store.purge)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         port = kernel.settings.metrics_port
         with metrics_adapter.separate_port(metrics, port) if port else contextlib.nullcontext():
-            async with kernel, manager.run(), contextlib.aclosing(auth_server):
+            async with (
+                kernel,
+                manager.run(),
+                contextlib.aclosing(auth_server),
+                anyio.create_task_group() as housekeeping,
+            ):
+                housekeeping.start_soon(purge_every, PURGE_EVERY)
+                housekeeping.start_soon(sessions.sweep_every, SWEEP_EVERY)
                 yield
+                housekeeping.cancel_scope.cancel()
 
     app = Starlette(
         routes=[
-            *rest.routes(kernel),
-            *sse.routes(kernel),
-            *mcp_adapter.routes(manager, kernel),
+            *rest.routes(kernel, draining),
+            *sse.routes(kernel, draining),
+            *mcp_adapter.routes(manager, kernel, sessions),
             *auth_server.routes(),
             *([] if kernel.settings.metrics_port else metrics_adapter.routes(kernel, metrics)),
         ],
@@ -152,6 +185,8 @@ def create_app(
         exception_handlers={404: _not_found, 405: _not_found},
     )
     app.state.kernel = kernel
+    app.state.sessions = sessions
+    app.state.auth_server = auth_server
     guarded = AuthMiddleware(
         app,
         settings=kernel.settings,
@@ -161,5 +196,14 @@ def create_app(
         # Probes carry no tokens; /metrics is outside the guarded paths (NARAMARKET_METRICS_TOKEN).
         public=("/api/v1/health", "/api/v1/health/ready", "/api/v1/server/info"),
     )
-    observed = RequestTelemetry(guarded, metrics=metrics)
-    return SandboxMarker(observed) if kernel.sandbox else observed
+    cross_site = CrossSiteGuard(guarded, allowed_hosts=allowed_hosts, cors_origins=cors_origins)
+    observed = RequestTelemetry(cross_site, metrics=metrics)
+    outer: ASGIApp = SandboxMarker(observed) if kernel.sandbox else observed
+    outer.draining = draining  # type: ignore[attr-defined]  # read by draining_of()
+    return outer
+
+
+def draining_of(app: ASGIApp) -> Draining | None:
+    """The shutdown hook of an app ``create_app`` made: the server calls ``begin(grace)`` on it."""
+    draining = getattr(app, "draining", None)
+    return draining if isinstance(draining, Draining) else None
