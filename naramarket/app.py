@@ -200,6 +200,7 @@ def create_app(
     observed = RequestTelemetry(cross_site, metrics=metrics)
     outer: ASGIApp = SandboxMarker(observed) if kernel.sandbox else observed
     outer.draining = draining  # type: ignore[attr-defined]  # read by draining_of()
+    outer.sessions = sessions  # type: ignore[attr-defined]  # the MCP session guard, for operators' tools
     return outer
 
 
