@@ -85,9 +85,7 @@ def guarded_protocol(*, max_connections: int, header_timeout: float) -> type[H11
 def _shed_one(connections: set[Any], newcomer: Any) -> bool:
     """Close the oldest connection that is still waiting for headers; False when there is none."""
     idle = [
-        c
-        for c in connections
-        if c is not newcomer and getattr(c, "waiting_for_headers", lambda: False)()
+        c for c in connections if c is not newcomer and getattr(c, "waiting_for_headers", lambda: False)()
     ]
     if not idle:
         return False
