@@ -1,10 +1,13 @@
-"""HTTP helpers shared by the REST and SSE adapters: JSON and RFC 9457 problem responses."""
+"""HTTP helpers shared by the REST and SSE adapters: JSON and RFC 9457 problem responses, body
+reads with a time-out, calls that stop when their client leaves, and draining on shutdown."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import math
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
 
+import anyio
 import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
@@ -14,17 +17,24 @@ from naramarket.kernel import Forbidden, InvalidParams, NaramarketError, NotFoun
 from naramarket.kernel.host import problem
 
 __all__ = [
+    "ClientGone",
+    "Draining",
     "JSONResponse",
     "MethodNotAllowed",
     "ProblemResponse",
     "RouteNotFound",
+    "ShuttingDown",
+    "cancel_on_disconnect",
     "principal",
     "problem_response",
     "read_body",
 ]
 
+T = TypeVar("T")
+
 PROBLEM_JSON = "application/problem+json"
 MAX_BODY = 1 << 20  # tool parameters are small; refuse anything bigger than 1 MiB
+BODY_TIMEOUT = 30.0  # seconds a client has to send the whole body (a trickled body holds a slot)
 
 
 class JSONResponse(Response):
@@ -54,6 +64,90 @@ class MethodNotAllowed(NaramarketError):
     status = 405
 
 
+class ShuttingDown(NaramarketError):
+    """The server is stopping: the call did not finish within the shutdown grace period."""
+
+    code = "shutting_down"
+    title = "Server shutting down"
+    status = 503
+    retryable = True
+
+
+class RequestTimeout(NaramarketError):
+    """The client did not send the request body in time."""
+
+    code = "request_timeout"
+    title = "Request timeout"
+    status = 408
+
+
+class ClientGone(Exception):
+    """The client disconnected before the call finished: the call was stopped, nobody is told."""
+
+
+class Draining:
+    """Shutdown for in-flight calls: once ``begin(grace)`` is called (by the server, when it stops),
+    every call run through ``run()`` gets ``grace`` seconds more, then stops with ``ShuttingDown``
+    (which SSE sends as a final ``error`` event and MCP as an error result)."""
+
+    def __init__(self) -> None:
+        self.deadline = math.inf
+        self._scopes: set[anyio.CancelScope] = set()
+
+    @property
+    def begun(self) -> bool:
+        """True once shutdown began."""
+        return self.deadline != math.inf
+
+    @property
+    def in_flight(self) -> int:
+        """Calls running now."""
+        return len(self._scopes)
+
+    def begin(self, grace: float) -> None:
+        """Shutdown begins: calls get ``grace`` seconds to finish."""
+        self.deadline = min(self.deadline, anyio.current_time() + grace)
+        for scope in self._scopes:
+            scope.deadline = self.deadline
+
+    async def run(self, work: Callable[[], Awaitable[T]]) -> T:
+        """``await work()``, or ``ShuttingDown`` once shutdown began and its grace ran out."""
+        with anyio.CancelScope(deadline=self.deadline) as scope:
+            self._scopes.add(scope)
+            try:
+                return await work()
+            finally:
+                self._scopes.discard(scope)
+        raise ShuttingDown("the server is shutting down and the call did not finish in time; call again")
+
+
+async def cancel_on_disconnect(request: Request, work: Callable[[], Awaitable[T]]) -> T:
+    """``await work()``, stopped (``ClientGone``) as soon as the client disconnects.
+
+    Call it once the body was read: the next ``receive()`` then only ever says ``http.disconnect``.
+    """
+    result: list[T] = []
+    failure: list[Exception] = []
+    async with anyio.create_task_group() as tg:
+
+        async def watch() -> None:
+            while (await request.receive())["type"] != "http.disconnect":
+                pass
+            tg.cancel_scope.cancel()
+
+        tg.start_soon(watch)
+        try:  # the work's own error is raised as itself below, not as an exception group
+            result.append(await work())
+        except Exception as exc:
+            failure.append(exc)
+        tg.cancel_scope.cancel()
+    if failure:
+        raise failure[0]
+    if not result:
+        raise ClientGone
+    return result[0]
+
+
 def problem_response(
     error: NaramarketError, request: Request | None = None, *, headers: Mapping[str, str] | None = None
 ) -> ProblemResponse:
@@ -74,13 +168,16 @@ def principal(request: Request) -> Principal | None:
     return request.scope.get(PRINCIPAL)
 
 
-async def read_body(request: Request) -> bytes:
-    """The request body, refusing oversize bodies before reading them whole."""
+async def read_body(request: Request, within: float = BODY_TIMEOUT) -> bytes:
+    """The request body, refusing oversize bodies before reading them whole, and slow ones."""
     chunks = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise InvalidParams("request body is larger than 1 MiB")
-        chunks.append(chunk)
+    with anyio.move_on_after(within) as timer:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY:
+                raise InvalidParams("request body is larger than 1 MiB")
+            chunks.append(chunk)
+    if timer.cancelled_caught:
+        raise RequestTimeout(f"the request body did not arrive within {within:g} s")
     return b"".join(chunks)

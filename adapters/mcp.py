@@ -15,6 +15,7 @@ from typing import Any
 
 import mcp_types as types
 import msgspec
+import pydantic_core
 from mcp.server import Server
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
@@ -26,6 +27,8 @@ from mcp.shared.exceptions import MCPError
 from starlette.routing import BaseRoute, Route
 
 from naramarket.adapters.auth import LOOPBACK, PRINCIPAL, send_auth_error
+from naramarket.adapters.http import Draining
+from naramarket.adapters.mcp_sessions import MESSAGES, SessionGuard
 from naramarket.kernel import Forbidden, NaramarketError, Principal, Tool, ToolNotFound
 from naramarket.kernel.host import CallEvents, Dispatcher, Kernel, json_schema, problem
 
@@ -42,6 +45,7 @@ __all__ = [
 ]
 
 INVALID_PARAMS = -32602
+PARSE_ERROR = -32700
 
 _INSTRUCTIONS = (
     "나라장터(KONEPS/G2B) 공공조달 데이터를 조회하는 도구입니다. Tools that read Korea's public "
@@ -110,9 +114,14 @@ def _tool_result(tool: Tool[Any, Any], result: Any, *, sandbox: bool) -> dict[st
     return wire
 
 
-def create_server(kernel: Kernel) -> Server[Any]:
-    """A low-level MCP server whose tools are the kernel's registry."""
+def create_server(kernel: Kernel, draining: Draining | None = None) -> Server[Any]:
+    """A low-level MCP server whose tools are the kernel's registry.
+
+    Past ``draining``'s grace on shutdown, a call still running ends with a ``shutting_down`` error.
+    """
     from naramarket import __version__
+
+    draining = draining or Draining()
 
     tools: list[types.Tool] = []  # built on the first tools/list: start-up answers initialize sooner
 
@@ -138,7 +147,7 @@ def create_server(kernel: Kernel) -> Server[Any]:
         except NaramarketError as exc:
             return _error_result(exc)
         try:
-            result = await prepared.run(CallEvents(progress=on_progress))
+            result = await draining.run(lambda: prepared.run(CallEvents(progress=on_progress)))
         except NaramarketError as exc:
             return _error_result(exc)
         return _tool_result(prepared.tool, result, sandbox=kernel.sandbox)
@@ -196,6 +205,7 @@ def session_manager(
     allowed_hosts: Sequence[str] = (),
     allowed_origins: Sequence[str] = (),
     event_store: EventStore | None = None,
+    draining: Draining | None = None,
 ) -> StreamableHTTPSessionManager:
     """A streamable-HTTP session manager (one per app: its ``run()`` works once).
 
@@ -213,7 +223,7 @@ def session_manager(
         enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins
     )
     return StreamableHTTPSessionManager(
-        app=create_server(kernel), security_settings=security, event_store=event_store
+        app=create_server(kernel, draining), security_settings=security, event_store=event_store
     )
 
 
@@ -249,10 +259,19 @@ class ScopeGate:
             await self.app(scope, receive, send)
             return
         messages, body = await _buffer(receive)
-        error = self._forbidden(body, principal) if body is not None else None
-        if error is not None:
-            await send_auth_error(scope, send, error)
-            return
+        if body is not None:
+            try:
+                # Exactly the SDK's parser (pydantic_core), so what it would accept we see too.
+                decoded = pydantic_core.from_json(body)
+            except Exception:
+                await _send_parse_error(send)
+                return
+            batch = decoded if isinstance(decoded, list) else [decoded]
+            scope[MESSAGES] = batch
+            error = self._forbidden(batch, principal)
+            if error is not None:
+                await send_auth_error(scope, send, error)
+                return
         pending = list(messages)
 
         async def replay() -> Any:
@@ -260,21 +279,28 @@ class ScopeGate:
 
         await self.app(scope, replay, send)
 
-    def _forbidden(self, body: bytes, principal: Principal) -> Forbidden | None:
-        try:
-            decoded = msgspec.json.decode(body)
-        except msgspec.DecodeError:
-            return None  # the SDK answers malformed JSON-RPC itself
-        for message in decoded if isinstance(decoded, list) else [decoded]:
+    def _forbidden(self, batch: list[Any], principal: Principal) -> Forbidden | None:
+        for message in batch:
             if not isinstance(message, dict) or message.get("method") != "tools/call":
                 continue
-            name = (message.get("params") or {}).get("name")
+            params = message.get("params")
+            name = params.get("name") if isinstance(params, dict) else None  # else the SDK refuses it
             if isinstance(name, str) and name in self.kernel.registry:
                 try:
                     Dispatcher.authorize(self.kernel.registry.get(name), principal)
                 except Forbidden as exc:
                     return exc
         return None
+
+
+async def _send_parse_error(send: Any) -> None:
+    """A JSON-RPC parse error (HTTP 400), as the SDK answers a body it cannot parse."""
+    body = msgspec.json.encode(
+        {"jsonrpc": "2.0", "id": None, "error": {"code": PARSE_ERROR, "message": "Parse error"}}
+    )
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 400, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 MAX_PEEK = 4 << 20  # the SDK refuses bigger messages anyway; beyond this the gate does not look
@@ -296,9 +322,14 @@ async def _buffer(receive: Any) -> tuple[list[Any], bytes | None]:
             return messages, b"".join(chunks)
 
 
-def routes(manager: StreamableHTTPSessionManager, kernel: Kernel | None = None) -> list[BaseRoute]:
-    """``/mcp`` as a plain Route (a Mount would redirect ``/mcp`` to ``/mcp/``)."""
-    endpoint: Any = StreamableHTTPASGIApp(manager)
+def routes(
+    manager: StreamableHTTPSessionManager, kernel: Kernel | None = None, guard: SessionGuard | None = None
+) -> list[BaseRoute]:
+    """``/mcp`` as a plain Route (a Mount would redirect ``/mcp`` to ``/mcp/``).
+
+    ``guard`` (built around ``StreamableHTTPASGIApp(manager)``) adds the per-principal caps.
+    """
+    endpoint: Any = guard if guard is not None else StreamableHTTPASGIApp(manager)
     if kernel is not None:
         endpoint = ScopeGate(endpoint, kernel)
     return [Route("/mcp", endpoint=endpoint, methods=["GET", "POST", "DELETE"])]

@@ -14,7 +14,15 @@ from naramarket.kernel import NaramarketError, Tool
 from naramarket.kernel.host import Kernel, json_schema
 
 from . import api_docs
-from .http import JSONResponse, principal, problem_response, read_body
+from .http import (
+    ClientGone,
+    Draining,
+    JSONResponse,
+    cancel_on_disconnect,
+    principal,
+    problem_response,
+    read_body,
+)
 
 __all__ = ["openapi", "routes", "server_info_body", "tool_summary"]
 
@@ -45,8 +53,13 @@ def tool_summary(tool: Tool[Any, Any]) -> dict[str, Any]:
     }
 
 
-def routes(kernel: Kernel) -> list[BaseRoute]:
-    """The REST routes for every registered tool, plus health, server info and API docs."""
+def routes(kernel: Kernel, draining: Draining | None = None) -> list[BaseRoute]:
+    """The REST routes for every registered tool, plus health, server info and API docs.
+
+    A call stops (within one upstream page) when its client disconnects, and when the server shuts
+    down past ``draining``'s grace period.
+    """
+    draining = draining or Draining()
 
     async def list_tools(request: Request) -> Response:
         return JSONResponse({"tools": [tool_summary(t) for t in kernel.registry]})
@@ -54,9 +67,12 @@ def routes(kernel: Kernel) -> list[BaseRoute]:
     async def call_named(request: Request, name: str) -> Response:
         try:
             body = await read_body(request)
-            result = await kernel.dispatcher.call(name, body, principal=principal(request))
+            prepared = kernel.dispatcher.prepare(name, body, principal=principal(request))
+            result = await cancel_on_disconnect(request, lambda: draining.run(prepared.run))
         except NaramarketError as exc:
             return problem_response(exc, request)
+        except ClientGone:
+            return Response(status_code=499)  # nobody reads it; uvicorn drops it
         return JSONResponse(result)
 
     async def call_tool(request: Request) -> Response:

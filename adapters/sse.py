@@ -25,7 +25,7 @@ from starlette.types import Receive, Scope, Send
 from naramarket.kernel import InternalError, NaramarketError
 from naramarket.kernel.host import CallEvents, Kernel, problem
 
-from .http import principal, problem_response, read_body
+from .http import Draining, principal, problem_response, read_body
 
 __all__ = ["Event", "EventStream", "format_event", "routes"]
 
@@ -118,8 +118,9 @@ def _without_streamed_items(result: Any, streamed: int) -> Any:
     return body
 
 
-def routes(kernel: Kernel) -> list[BaseRoute]:
-    """The SSE route for every tool."""
+def routes(kernel: Kernel, draining: Draining | None = None) -> list[BaseRoute]:
+    """The SSE route for every tool; past ``draining``'s grace a stream ends with ``shutting_down``."""
+    draining = draining or Draining()
 
     async def stream(request: Request) -> Response:
         name = request.path_params["name"]
@@ -141,7 +142,8 @@ def routes(kernel: Kernel) -> list[BaseRoute]:
                 streamed += len(items)
 
             try:
-                result = await prepared.run(CallEvents(progress=on_progress, items=on_items))
+                call_events = CallEvents(progress=on_progress, items=on_items)
+                result = await draining.run(lambda: prepared.run(call_events))
                 await events.send(Event("result", _without_streamed_items(result, streamed)))
             except NaramarketError as exc:
                 await events.send(Event("error", problem(exc, instance=request.url.path)))

@@ -18,11 +18,11 @@ import httpx
 import msgspec
 
 from naramarket.kernel import Context, ResourceKey, Settings, UpstreamError, UpstreamUnavailable
-from naramarket.kernel.host import NullObserver, Observer, ResourceFactory, register_secret
+from naramarket.kernel.host import NullObserver, Observer, ResourceFactory, current_call, register_secret
 
 from .collect import collect_listing
 from .envelope import Page, decode_page
-from .errors import NotConfigured, QuotaExceeded, RateLimited
+from .errors import NotConfigured, QuotaExceeded, RateLimited, RequestBudgetSpent
 from .limits import PriorityLimiter, RetryPolicy, TokenBucket
 from .listing import Listing, ListQuery
 from .merge import collect_merged_listing
@@ -119,6 +119,7 @@ class Client:
         quota_daily: int | None = None,
         quota_reserve: int = 0,
         shared_by: str = "process",
+        max_windows: int | None = None,
     ) -> None:
         self.http = http
         self.sandbox = sandbox  # answers come from the built-in fake gateway: results say so
@@ -143,6 +144,8 @@ class Client:
         self.total_timeout = total_timeout
         self.retry = retry or RetryPolicy()
         self.requests_sent = 0
+        # The widest date span one call may ask for, in the operation's windows (None: no limit).
+        self.max_windows = max_windows
 
     async def fetch_page(
         self,
@@ -224,6 +227,7 @@ class Client:
     async def _request(
         self, op: Operation[R], query: Mapping[str, str], page_no: int, priority: int
     ) -> tuple[Page[R], bytes]:
+        _spend_request(op)
         await self._spend_quota(op)
         self.observer.rate_limit_wait(await self.bucket.acquire())
         with self.observer.upstream_request(op.name) as request:
@@ -346,6 +350,19 @@ async def _in_process() -> AsyncIterator[Mapping[str, Any]]:
     yield {"cache": MemoryPageCache()}
 
 
+def _spend_request(op: Operation[Any]) -> None:
+    """Count one upstream request (retries included) against the running tool call's budget."""
+    ctx = current_call.get()
+    if ctx is None:  # not inside a tool call (a library user, a benchmark): no per-call budget
+        return
+    if ctx.requests_left < 1:
+        raise RequestBudgetSpent(
+            f"{op.name}: this call made the {ctx.settings.call_requests} upstream requests one call may "
+            "make (NARAMARKET_CALL_REQUESTS); continue with `next`, or narrow the query"
+        )
+    ctx.requests_left -= 1
+
+
 CLIENT: ResourceKey[Client] = ResourceKey("naramarket.datago.client")
 """The process's data.go.kr client, as the kernel holds it: ``ctx.resources[CLIENT]``."""
 
@@ -382,6 +399,7 @@ def client_factory(
                 quota_daily=settings.quota_daily,
                 quota_reserve=settings.quota_reserve,
                 **shared_state,
+                max_windows=settings.call_requests,
             )
 
     return open_client

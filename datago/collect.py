@@ -26,7 +26,7 @@ import msgspec
 from naramarket.kernel import InvalidParams, UpstreamError
 from naramarket.kernel.host import problem
 
-from .errors import RangeTooWide
+from .errors import RangeTooWide, RequestBudgetSpent
 from .listing import DEFAULT_LIMIT, Cursor, Listing, Order, Problem, Reason, fingerprint
 from .operation import Operation, split_windows
 from .records import KST, Record, field_type
@@ -289,8 +289,14 @@ async def scan_listing(
     boundary = dt.datetime.fromisoformat(previous.boundary) if previous.boundary else None
     state = _Scan(op, order, limit, boundary, set(previous.given), keep=keep)
     is_day = _is_date_field(op)
+    windows = _windows(op, dates) if dates is not None else []
+    if client.max_windows is not None and len(windows) > client.max_windows:
+        raise InvalidParams(
+            f"the date range spans {len(windows)} of {op.name}'s date windows ({_limit_name(op)} each); "
+            f"one call may span at most {client.max_windows} (NARAMARKET_CALL_REQUESTS): narrow it"
+        )
     queue: deque[Window | None] = (
-        deque(_clip(_windows(op, dates), boundary, order, is_day)) if dates is not None else deque([None])
+        deque(_clip(windows, boundary, order, is_day)) if dates is not None else deque([None])
     )
     reason: Reason | None = None
     error: UpstreamError | None = None
@@ -303,6 +309,11 @@ async def scan_listing(
                 skip = await _scan_window(
                     client, op, base, current, state, page_size, on_items, on_progress, queue, skip
                 )
+            except RequestBudgetSpent:
+                # Like the time budget: what was gathered, and a cursor to continue exactly there.
+                reason = "request_budget"
+                missing = _describe_missing(current, None, order)
+                break
             except UpstreamError as exc:
                 if isinstance(exc, RangeTooWide) and _halvable(current, state):
                     assert current is not None
@@ -338,7 +349,18 @@ def checked_window(window: tuple[dt.date | None, dt.date | None] | None) -> tupl
         raise InvalidParams("give both ends of the date range, or neither")
     if end < start:
         raise InvalidParams("the date range ends before it starts")
+    if start < EARLIEST or end > LATEST:
+        raise InvalidParams(f"dates must lie between {EARLIEST} and {LATEST} (날짜 범위 밖)")
     return start, end
+
+
+# The gateway's records start in the 2000s; far-off dates are typos or probes (and year 9999 would
+# overflow the window arithmetic).
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+
+
+def _limit_name(op: Operation[Any]) -> str:
+    return op.range_limit.value if op.range_limit is not None else "unlimited"
 
 
 def _is_date_field(op: Operation[Any]) -> bool:

@@ -132,12 +132,12 @@ def decode_page(content: bytes, codec: RecordCodec[R], api: Api) -> Page[R]:
         raise UpstreamUnavailable(f"unreadable upstream body: {exc}") from None
     if env.gateway_error is not None:
         h = env.gateway_error.cmmMsgHeader
-        raise error_for_code(h.returnReasonCode or "99", h.returnAuthMsg or h.errMsg, api.codes)
+        raise error_for_code(h.returnReasonCode or "99", h.returnAuthMsg or h.errMsg, api.codes, api.messages)
     for index in range(len(api.error_envelopes)):
         provider_error = getattr(env, f"provider_error_{index}")
         if provider_error is not None:
             h2 = provider_error.header
-            raise error_for_code(h2.resultCode or "99", h2.resultMsg, api.codes)
+            raise error_for_code(h2.resultCode or "99", h2.resultMsg, api.codes, api.messages)
     if env.response is None:
         raise UpstreamUnavailable("upstream JSON has no 'response' envelope")
     header = env.response.header
@@ -146,7 +146,7 @@ def decode_page(content: bytes, codec: RecordCodec[R], api: Api) -> Page[R]:
     if code == "03" or (body is None and code in ("00", "0")):
         return Page(items=[], total_count=0, page_no=1, num_of_rows=0, result_code=code.zfill(2))
     if code not in ("00", "0"):
-        raise error_for_code(code, header.resultMsg, api.codes)
+        raise error_for_code(code, header.resultMsg, api.codes, api.messages)
     assert body is not None
     try:
         views = _decode_items(bytes(body.items), codec)
@@ -173,10 +173,14 @@ def _decode_xml(content: bytes, codec: RecordCodec[R], api: Api) -> Page[R]:
     if root.tag == "OpenAPI_ServiceResponse":
         header = root.find("cmmMsgHeader")
         code = _text(header, "returnReasonCode") or "99"
-        raise error_for_code(code, _text(header, "returnAuthMsg") or _text(header, "errMsg"), api.codes)
+        raise error_for_code(
+            code, _text(header, "returnAuthMsg") or _text(header, "errMsg"), api.codes, api.messages
+        )
     if root.tag in api.error_envelopes or root.tag.endswith("ResponseError"):
         header = root.find("header")
-        raise error_for_code(_text(header, "resultCode") or "99", _text(header, "resultMsg"), api.codes)
+        raise error_for_code(
+            _text(header, "resultCode") or "99", _text(header, "resultMsg"), api.codes, api.messages
+        )
     if root.tag != "response":
         raise UpstreamUnavailable(f"unexpected upstream XML root <{root.tag}>")
     header = root.find("header")
@@ -184,7 +188,7 @@ def _decode_xml(content: bytes, codec: RecordCodec[R], api: Api) -> Page[R]:
     if code == "03":
         return Page(items=[], total_count=0, page_no=1, num_of_rows=0, result_code="03")
     if code not in ("00", "0"):
-        raise error_for_code(code, _text(header, "resultMsg"), api.codes)
+        raise error_for_code(code, _text(header, "resultMsg"), api.codes, api.messages)
     body = root.find("body")
     items_node = body.find("items") if body is not None else None
     rows = [] if items_node is None else items_node.findall("item")

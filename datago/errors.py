@@ -7,14 +7,16 @@ its HTTP status and CLI exit code through the kernel's error hierarchy.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from naramarket.kernel import NaramarketError, UpstreamError, UpstreamUnavailable
-from naramarket.kernel.host import EXIT_USAGE
+from naramarket.kernel.host import EXIT_USAGE, redact_text
 
 __all__ = [
     "COMMON_CODES",
+    "COMMON_MESSAGES",
     "AccessDenied",
     "InvalidParameter",
     "KeyExpired",
@@ -23,6 +25,7 @@ __all__ = [
     "QuotaExceeded",
     "RangeTooWide",
     "RateLimited",
+    "RequestBudgetSpent",
     "ServiceNotFound",
     "UnregisteredIp",
     "UpstreamError",
@@ -89,6 +92,15 @@ class RateLimited(UpstreamError):
     retryable = True
 
 
+class RequestBudgetSpent(UpstreamError):
+    """This call made as many upstream requests as one call may (``NARAMARKET_CALL_REQUESTS``)."""
+
+    code = "request_budget"
+    title = "Upstream request budget spent"
+    status = 429
+    exit_code = EXIT_USAGE
+
+
 class KeyNotRegistered(UpstreamError):
     """Gateway 30: the service key is unknown for this API."""
 
@@ -141,12 +153,45 @@ COMMON_CODES: Mapping[str, type[UpstreamError]] = {
 }
 
 
+# Our own words for the codes we know: an upstream's text is never echoed for them (a gateway may
+# echo the request, service key included, into its message).
+COMMON_MESSAGES: Mapping[str, str] = {
+    "01": "application error at the provider",
+    "02": "database error at the provider",
+    "04": "HTTP error at the provider",
+    "05": "the provider timed out",
+    "10": "a request parameter is invalid",
+    "11": "a required request parameter is missing",
+    "12": "no such service or operation (renamed or retired?)",
+    "20": "access denied: the service key is not approved (활용신청) for this API",
+    "22": "the daily request quota of this operation is used up",
+    "23": "too many requests per second",
+    "31": "the service key has expired; renew it on data.go.kr",
+    "32": "this server's IP address or domain is not registered for the service key",
+}
+_CODE = re.compile(r"[0-9A-Za-z_-]{1,12}")
+_QUOTED = 200  # characters of an unknown code's message that are quoted (after redaction)
+
+
 def error_for_code(
-    code: str, message: str, codes: Mapping[str, type[UpstreamError]] = COMMON_CODES
+    code: str,
+    message: str,
+    codes: Mapping[str, type[UpstreamError]] = COMMON_CODES,
+    messages: Mapping[str, str] = COMMON_MESSAGES,
 ) -> UpstreamError:
-    """The typed error for an upstream result/reason code (unknown codes: ``UpstreamError``)."""
+    """The typed error for an upstream result/reason code (unknown codes: ``UpstreamError``).
+
+    Known codes get our own message; an unknown code's text is quoted only redacted and cut short,
+    and a "code" that is not a short token is not repeated at all.
+    """
     code = code.strip().zfill(2)
+    if not _CODE.fullmatch(code):
+        code = "unknown"
     cls = codes.get(code, UpstreamError)
     if cls is KeyNotRegistered:
         return KeyNotRegistered(upstream_code=code)
-    return cls(f"data.go.kr answered {code} {message}".strip(), upstream_code=code)
+    known = messages.get(code)
+    if known is not None:
+        return cls(f"data.go.kr answered {code}: {known}", upstream_code=code)
+    quoted = redact_text(" ".join(message.split()))[:_QUOTED]
+    return cls(f"data.go.kr answered {code} {quoted}".strip(), upstream_code=code)

@@ -24,7 +24,7 @@ DEFAULT_LIMIT = 50  # about 15k tokens of records: room for the model to think a
 MAX_LIMIT = 500  # one answer stays well under 1 MiB; more is an export job
 
 Order = Literal["newest", "oldest"]
-Reason = Literal["limit", "time_budget", "page_failed", "upstream_stopped"]
+Reason = Literal["limit", "time_budget", "request_budget", "page_failed", "upstream_stopped"]
 
 
 class ListQuery(DateRange, kw_only=True):
@@ -88,7 +88,8 @@ class Listing(msgspec.Struct, Generic[T], kw_only=True):
         Reason | None,
         msgspec.Meta(
             description="why `complete` is false: `limit` (more records exist), `time_budget` (the "
-            "call's time ran out), `page_failed` (a page could not be fetched; see `error`) or "
+            "call's time ran out), `request_budget` (the call made as many upstream requests as one "
+            "call may), `page_failed` (a page could not be fetched; see `error`) or "
             "`upstream_stopped` (data.go.kr refused more requests, e.g. the daily quota; see `error`)"
         ),
     ] = None
@@ -127,7 +128,11 @@ class Listing(msgspec.Struct, Generic[T], kw_only=True):
             head = "[SANDBOX: fake data, not real procurement records] " + head
         lines = [head + "."]
         if not self.complete:
-            why = {"limit": "more records exist", "time_budget": "the time budget ran out"}.get(
+            why = {
+                "limit": "more records exist",
+                "time_budget": "the time budget ran out",
+                "request_budget": "the call's upstream request budget ran out",
+            }.get(
                 self.reason or "", f"stopped early ({self.reason}: {self.error.code if self.error else ''})"
             )
             lines.append(f"Incomplete: {why}. Call {tool} again with `next` as the arguments to continue.")

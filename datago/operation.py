@@ -11,7 +11,7 @@ from typing import Generic, TypeVar
 
 from naramarket.kernel import UpstreamError
 
-from .errors import COMMON_CODES
+from .errors import COMMON_CODES, COMMON_MESSAGES
 from .records import Record
 
 __all__ = ["DATA_GO_KR", "DAY", "MONTH", "WEEK", "YEAR", "Api", "Operation", "RangeLimit", "split_windows"]
@@ -32,6 +32,7 @@ class Api:
     codes: Mapping[str, type[UpstreamError]] = field(
         default_factory=lambda: dict(COMMON_CODES), compare=False
     )
+    messages: Mapping[str, str] = field(default_factory=lambda: dict(COMMON_MESSAGES), compare=False)
 
 
 DATA_GO_KR = Api("data.go.kr")

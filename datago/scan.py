@@ -26,6 +26,7 @@ from .errors import (
     KeyExpired,
     KeyNotRegistered,
     QuotaExceeded,
+    RequestBudgetSpent,
     ServiceNotFound,
     UnregisteredIp,
 )
@@ -43,7 +44,15 @@ ProgressCallback = Callable[[int, int | None, str | None], Awaitable[None]]
 ItemsCallback = Callable[[list[Any]], Awaitable[None]]
 
 # Errors after which no other page can succeed: stop the whole scan.
-_STOPS = (QuotaExceeded, KeyNotRegistered, KeyExpired, UnregisteredIp, AccessDenied, ServiceNotFound)
+_STOPS = (
+    QuotaExceeded,
+    KeyNotRegistered,
+    KeyExpired,
+    UnregisteredIp,
+    AccessDenied,
+    ServiceNotFound,
+    RequestBudgetSpent,
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -15,7 +16,7 @@ from .settings import Settings
 if TYPE_CHECKING:
     from .tool import Tool
 
-__all__ = ["CallEvents", "Context", "Principal", "ResourceKey", "Resources"]
+__all__ = ["CallEvents", "Context", "Principal", "ResourceKey", "Resources", "current_call"]
 
 T = TypeVar("T")
 
@@ -75,6 +76,7 @@ class Context:
     events: CallEvents = field(default_factory=CallEvents)
     observer: Observer = field(default_factory=NullObserver)
     deadline: float = math.inf  # when the call's time budget ends (anyio's clock); set by dispatch
+    requests_left: float = math.inf  # upstream requests the call may still make; set by dispatch
 
     def time_left(self) -> float:
         """Seconds left of this call's time budget: every upstream step of the call shares it."""
@@ -89,3 +91,8 @@ class Context:
         """Hand records to whoever streams them (SSE ``item`` events) as soon as they arrive."""
         if self.events.items is not None and items:
             await self.events.items(items)
+
+
+# The Context of the tool call running in this task (and the tasks it starts): an upstream client
+# spends ``requests_left`` through it without every plugin passing ``ctx`` down.
+current_call: ContextVar[Context | None] = ContextVar("naramarket.current_call", default=None)

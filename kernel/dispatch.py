@@ -19,7 +19,7 @@ import anyio
 import msgspec
 
 from . import errors
-from .context import CallEvents, Context, Principal, Resources
+from .context import CallEvents, Context, Principal, Resources, current_call
 from .observe import NullObserver, Observer
 from .params import Params
 from .registry import Registry
@@ -149,8 +149,10 @@ class Dispatcher:
             events=events,
             observer=self.observer,
             deadline=anyio.current_time() + self.settings.call_budget,
+            requests_left=self.settings.call_requests,
         )
         with self.observer.tool_call(tool.name, tool.plugin, subject) as observed:
+            token = current_call.set(ctx)
             try:
                 result = await tool.handler(ctx, call.params)
             except errors.NaramarketError:
@@ -159,6 +161,8 @@ class Dispatcher:
                 log.exception("tool %s failed", tool.name)  # the log processor redacts secrets
                 # Only the tool's name and the exception's type: never the message, which may hold a URL.
                 raise errors.InternalError(f"{tool.name} failed unexpectedly ({type(exc).__name__})") from exc
+            finally:
+                current_call.reset(token)
             return observed.done(_checked(tool, result))
 
 

@@ -2,8 +2,9 @@
 
 Each error carries a stable ``code`` and knows its HTTP status and CLI exit code, so the adapters
 map errors in exactly one place: ``problem()`` here for HTTP/SSE/MCP bodies, ``exit_code`` for the
-CLI. Messages never contain a secret: whoever raises words them and never copies a URL in.
-This module is a leaf: it imports nothing of naramarket.
+CLI. Messages never contain a secret: whoever raises words them and never copies a URL in, and
+``problem()`` passes every document through the same redaction as logs and traces, in case one
+slipped in (an upstream that echoes the service key in its error text).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from opentelemetry import trace
+
+from .redact import redact_value
 
 __all__ = [  # and the EXIT_* codes below
     "Forbidden",
@@ -159,4 +162,5 @@ def problem(error: NaramarketError, *, instance: str | None = None) -> dict[str,
     if context.is_valid:  # lets an operator find this call in Jaeger
         doc["trace_id"] = format(context.trace_id, "032x")
     doc.update(error.extra)
-    return doc
+    redacted: dict[str, Any] = redact_value(doc)
+    return redacted

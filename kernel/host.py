@@ -1,6 +1,6 @@
 """What adapters and the composition root use to host tools (plugins need only ``naramarket.kernel``)."""
 
-from .context import CallEvents, Principal, ResourceKey, Resources
+from .context import CallEvents, Principal, ResourceKey, Resources, current_call
 from .dispatch import Arguments, Dispatcher, PreparedCall
 from .errors import (
     EXIT_UPSTREAM_REFUSED,
@@ -38,6 +38,7 @@ __all__ = [
     "Resources",
     "Settings",
     "ToolClash",
+    "current_call",
     "installed_plugins",
     "json_schema",
     "load_tools",

@@ -46,9 +46,16 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     auth_audience: str | None = None  # the audience that IdP puts in tokens for this server
     public_url: str | None = None  # external base URL (issuer, resource); None = from the request
     load_plugins: frozenset[str] | None = None  # None = every installed plugin
-    allowed_hosts: frozenset[str] = frozenset()  # extra Host names /mcp accepts (DNS rebinding)
+    allowed_hosts: frozenset[str] = frozenset()  # extra Host names every HTTP route accepts (DNS rebinding)
+    cors_origins: frozenset[str] = frozenset()  # browser origins allowed to call (CORS); none by default
     timeout: float = 30.0
     call_budget: float = 25.0  # seconds one tool call may take: inside MCP clients' 60 s time-out
+    call_requests: int = 200  # upstream requests one tool call may make (and date windows it may span)
+    mcp_sessions_per_principal: int = 100  # open /mcp sessions one token subject may hold
+    mcp_calls_per_principal: int = 20  # tool calls one token subject may have in flight on /mcp
+    http_max_connections: int = 1000  # open client connections the server accepts at once
+    http_header_timeout: float = 10.0  # seconds a client has to send a request's headers (slowloris)
+    shutdown_grace: float = 10.0  # seconds in-flight calls get to finish when the server stops
     log_level: str = "info"
     log_format: str = "auto"  # "json" | "console" | "auto" (console on a TTY, JSON lines otherwise)
     metrics_port: int | None = None  # serve /metrics on this port instead of the main app
@@ -73,7 +80,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         for field in msgspec.structs.fields(cls):
             if (raw := env.get(f"NARAMARKET_{field.name.upper()}")) is not None:
                 values[field.name] = raw
-        for name in ("load_plugins", "allowed_hosts"):  # comma-separated lists
+        for name in ("load_plugins", "allowed_hosts", "cors_origins"):  # comma-separated lists
             if isinstance(values.get(name), str):
                 values[name] = [n.strip() for n in values[name].split(",") if n.strip()]
         for field in msgspec.structs.fields(cls):  # every flag reads 1/true/yes/on the same way

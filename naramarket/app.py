@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+import anyio
 import httpx
 import pluggy
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,11 +21,23 @@ if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
 
+    from naramarket.adapters.http import Draining
+
 from naramarket import datago, observability, redis_state
 from naramarket.kernel import Settings
 from naramarket.kernel.host import Kernel, Observer, register_secret
 
-__all__ = ["SANDBOX_API_BASE", "SANDBOX_MALL_BASE", "SandboxMarker", "create_app", "make_kernel"]
+__all__ = [
+    "SANDBOX_API_BASE",
+    "SANDBOX_MALL_BASE",
+    "SandboxMarker",
+    "create_app",
+    "draining_of",
+    "make_kernel",
+]
+
+PURGE_EVERY = 600.0  # seconds between purges of expired OAuth codes, tokens and revocations
+SWEEP_EVERY = 60.0  # seconds between sweeps of MCP sessions whose token expired or was revoked
 
 # Requests to the in-process sandbox never leave the process; this host name is never resolved.
 SANDBOX_API_BASE = "http://sandbox.naramarket.invalid/1230000"
@@ -140,6 +153,7 @@ def create_app(
     """The naramarket ASGI app: REST + SSE + MCP on one Starlette router, one lifespan."""
     # Imported here, not at the top: stdio MCP and the CLI's one-shot commands need only
     # make_kernel, and start faster without the HTTP app, OAuth and the other adapters.
+    from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
     from starlette.applications import Starlette
 
     from naramarket import event_store
@@ -147,6 +161,9 @@ def create_app(
     from naramarket.adapters import metrics as metrics_adapter
     from naramarket.adapters import oauth, rest, sse
     from naramarket.adapters.auth import AuthMiddleware
+    from naramarket.adapters.guard import CrossSiteGuard
+    from naramarket.adapters.http import Draining
+    from naramarket.adapters.mcp_sessions import SessionGuard
     from naramarket.adapters.telemetry import RequestTelemetry
 
     kernel = kernel or make_kernel(settings)
@@ -158,32 +175,58 @@ def create_app(
     # MCP resumability (Last-Event-ID): events in Redis when configured, else in this process.
     events_redis = redis_state.RedisState(kernel.settings.redis_url) if kernel.settings.redis_url else None
     events = event_store.RedisEventStore(events_redis) if events_redis else event_store.MemoryEventStore()
+    cors_origins = tuple(sorted(kernel.settings.cors_origins))
+    draining = Draining()
     manager = mcp_adapter.session_manager(
         kernel,
         allowed_hosts=allowed_hosts,
-        allowed_origins=tuple(f"{s}://{h}" for h in allowed_hosts for s in ("http", "https")),
+        allowed_origins=(*(f"{s}://{h}" for h in allowed_hosts for s in ("http", "https")), *cors_origins),
         event_store=events,
+        draining=draining,
     )
 
     scopes = sorted({s for t in kernel.registry for s in t.scopes})
     auth_server = oauth.AuthServer(kernel.settings, scopes_supported=scopes)
+    sessions = SessionGuard(
+        StreamableHTTPASGIApp(manager),
+        manager,
+        verifier=auth_server.verifier,
+        # A session needs one tool scope, unless some tool needs none (then any valid token may open one).
+        tool_scopes=scopes if all(t.scopes for t in kernel.registry) else (),
+        public_url=kernel.settings.public_url,
+        max_sessions=kernel.settings.mcp_sessions_per_principal,
+        max_calls=kernel.settings.mcp_calls_per_principal,
+    )
+
+    async def purge_every(seconds: float) -> None:
+        while True:
+            await anyio.sleep(seconds)
+            await anyio.to_thread.run_sync(auth_server.store.purge)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         port = kernel.settings.metrics_port
         with metrics_adapter.separate_port(metrics, port) if port else contextlib.nullcontext():
-            async with kernel, manager.run(), contextlib.aclosing(auth_server):
+            async with (
+                kernel,
+                manager.run(),
+                contextlib.aclosing(auth_server),
+                anyio.create_task_group() as housekeeping,
+            ):
+                housekeeping.start_soon(purge_every, PURGE_EVERY)
+                housekeeping.start_soon(sessions.sweep_every, SWEEP_EVERY)
                 try:
                     yield
                 finally:
+                    housekeeping.cancel_scope.cancel()
                     if events_redis is not None:
                         await events_redis.aclose()
 
     app = Starlette(
         routes=[
-            *rest.routes(kernel),
-            *sse.routes(kernel),
-            *mcp_adapter.routes(manager, kernel),
+            *rest.routes(kernel, draining),
+            *sse.routes(kernel, draining),
+            *mcp_adapter.routes(manager, kernel, sessions),
             *auth_server.routes(),
             *([] if kernel.settings.metrics_port else metrics_adapter.routes(kernel, metrics)),
         ],
@@ -191,6 +234,8 @@ def create_app(
         exception_handlers={404: _not_found, 405: _not_found},
     )
     app.state.kernel = kernel
+    app.state.sessions = sessions
+    app.state.auth_server = auth_server
     guarded = AuthMiddleware(
         app,
         settings=kernel.settings,
@@ -200,5 +245,17 @@ def create_app(
         # Probes carry no tokens; /metrics is outside the guarded paths (NARAMARKET_METRICS_TOKEN).
         public=("/api/v1/health", "/api/v1/health/ready", "/api/v1/server/info"),
     )
-    observed = RequestTelemetry(guarded, metrics=metrics)
-    return SandboxMarker(observed) if kernel.sandbox else observed
+    cross_site = CrossSiteGuard(guarded, allowed_hosts=allowed_hosts, cors_origins=cors_origins)
+    observed = RequestTelemetry(cross_site, metrics=metrics)
+    outer: ASGIApp = SandboxMarker(observed) if kernel.sandbox else observed
+    outer.draining = draining  # type: ignore[attr-defined]  # read by draining_of()
+    outer.sessions = sessions  # type: ignore[attr-defined]  # the MCP session guard, for operators' tools
+    return outer
+
+
+def draining_of(app: ASGIApp) -> Draining | None:
+    """The shutdown hook of an app ``create_app`` made: the server calls ``begin(grace)`` on it."""
+    from naramarket.adapters.http import Draining
+
+    draining = getattr(app, "draining", None)
+    return draining if isinstance(draining, Draining) else None

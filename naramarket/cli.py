@@ -82,10 +82,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         uvicorn.run("naramarket.cli:_reload_app", factory=True, host=args.host, port=args.port, reload=True)
         return 0
     from naramarket.app import create_app
+    from naramarket.serving import Server, server_config
 
     loop, http = server_implementations()
-    uvicorn.run(
+    config = server_config(
         create_app(settings),
+        settings,
         host=args.host,
         port=args.port,
         loop=loop,
@@ -93,8 +95,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_level=_serve_log_level(args),
         log_config=None,  # keep the redacting handler from _configure_logging
         access_log=False,  # the app logs each request itself (route, status, request and trace ids)
-        timeout_graceful_shutdown=5,
     )
+    Server(config, settings).run()
     return 0
 
 
@@ -164,9 +166,10 @@ def cmd_call(args: argparse.Namespace) -> int:
     try:
         result = anyio.run(run)
     except NaramarketError as exc:
-        print(f"naramarket: {exc.code}: {exc.detail}", file=sys.stderr)
+        doc = problem(exc)  # redacted, like every other output
+        print(f"naramarket: {exc.code}: {doc['detail']}", file=sys.stderr)
         if args.verbose:
-            print(json.dumps(problem(exc), ensure_ascii=False, indent=2), file=sys.stderr)
+            print(json.dumps(doc, ensure_ascii=False, indent=2), file=sys.stderr)
         return exc.exit_code
     _print_json(result)
     if kernel.sandbox:

@@ -36,8 +36,12 @@ FaultKind = Literal[
     "code_30",
     "malformed",
     "truncated",
+    "echo_key",
 ]
-FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
+# Every kind a test may ask for; by default all but ``echo_key`` (a hostile gateway that echoes the
+# request, service key included, into its error text), which only leak tests name.
+FAULT_KINDS: tuple[FaultKind, ...] = tuple(k for k in get_args(FaultKind) if k != "echo_key")
+_ALL_FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 ItemsShape = Literal["list", "item_list", "item_object", "object"]
 _KST = dt.timezone(dt.timedelta(hours=9))
 
@@ -70,7 +74,7 @@ class SandboxConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
                 raise ValueError(f"{name} must not be negative")
         if self.items_shape not in get_args(ItemsShape):
             raise ValueError(f"items_shape must be one of {get_args(ItemsShape)}")
-        if unknown := set(self.faults) - set(FAULT_KINDS):
+        if unknown := set(self.faults) - set(_ALL_FAULT_KINDS):
             raise ValueError(f"unknown fault kinds: {sorted(unknown)}")
         if any(size < 0 for size in self.rows.values()):
             raise ValueError("rows sizes must not be negative")

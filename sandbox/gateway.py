@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
+from xml.sax.saxutils import escape
 
 import anyio
 
@@ -157,6 +158,8 @@ class Gateway:
             return await self._send(send, Reply(status, "text/plain;charset=UTF-8", body, str(status)))
         if fault in ("code_22", "code_23", "code_30"):
             return await self._send(send, gateway_error(fault[-2:]))
+        if fault == "echo_key":
+            return await self._send(send, _echo_error(params, config))
         if fault == "reset":
             if not await drop_connection(receive, reset=True):
                 raise ConnectionResetError("naramarket sandbox: injected connection reset")
@@ -181,6 +184,19 @@ class Gateway:
         self.state.stats.result_codes[reply.result_code] += 1
         await send(_start(reply))
         await send({"type": "http.response.body", "body": reply.body, "more_body": False})
+
+
+def _echo_error(params: dict[str, str], config: SandboxConfig) -> Reply:
+    """A gateway error of a code nobody documents whose texts (and code) echo the service key."""
+    key = escape(config.service_keys[0])
+    query = escape(urlencode({**params, "ServiceKey": config.service_keys[0]}))
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?><OpenAPI_ServiceResponse><cmmMsgHeader>'
+        f"<errMsg>SERVICE ERROR: request {query} failed</errMsg>"
+        f"<returnAuthMsg>KEY {key} REFUSED</returnAuthMsg>"
+        f"<returnReasonCode>{key}</returnReasonCode></cmmMsgHeader></OpenAPI_ServiceResponse>"
+    )
+    return Reply(200, "text/xml;charset=UTF-8", xml.encode(), "echo")
 
 
 def _start(reply: Reply) -> dict[str, Any]:

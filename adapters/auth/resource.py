@@ -27,6 +27,7 @@ log = logging.getLogger("naramarket.auth")
 # Asymmetric only: a shared-secret (HS*) or unsigned (none) token is refused before any key is read,
 # so the "HS256 signed with the public key" confusion cannot happen.
 ALGORITHMS = ("ES256", "ES384", "RS256", "PS256", "EdDSA")
+EMBEDDED_ALGORITHMS = ("ES256",)  # what the embedded server signs with (oauth/keys.py)
 LEEWAY = 30  # seconds of clock skew tolerated on exp / nbf / iat
 
 
@@ -117,6 +118,7 @@ class _Trusted:
     keys: KeySource
     audiences: tuple[str, ...]
     require_jti: bool
+    algorithms: tuple[str, ...] = ALGORITHMS
 
 
 class TokenVerifier:
@@ -131,6 +133,7 @@ class TokenVerifier:
         external_audience: str | None = None,
         revocations: Revocations | None = None,
         leeway: int = LEEWAY,
+        embedded_algorithms: tuple[str, ...] = EMBEDDED_ALGORITHMS,
     ) -> None:
         if external is not None and not (external_issuer and external_audience):
             raise ValueError("an external IdP needs NARAMARKET_AUTH_ISSUER and NARAMARKET_AUTH_AUDIENCE")
@@ -140,12 +143,13 @@ class TokenVerifier:
         self.external_audience = external_audience
         self.revocations = revocations
         self.leeway = leeway
+        self.embedded_algorithms = embedded_algorithms
 
     def _trusted(self, issuer: object, base: str) -> _Trusted:
         if self.external is not None and isinstance(issuer, str) and issuer == self.external_issuer:
             return _Trusted(issuer, self.external, (self.external_audience or "",), require_jti=False)
         if self.embedded is not None and issuer == base:
-            return _Trusted(base, self.embedded, resources(base), require_jti=True)
+            return _Trusted(base, self.embedded, resources(base), True, self.embedded_algorithms)
         raise _invalid("the token was not issued by a trusted issuer")
 
     async def verify(self, token: str, *, base: str) -> Principal:
@@ -156,10 +160,13 @@ class TokenVerifier:
         except jwt.PyJWTError:
             raise _invalid("the token is not a well-formed JWT") from None
         alg = header.get("alg")
-        if alg not in ALGORITHMS:
-            raise _invalid(f"signing algorithm {alg!r} is not accepted")
+        if not isinstance(alg, str) or alg not in ALGORITHMS:
+            raise _invalid("the token's signing algorithm is not accepted")
         trusted = self._trusted(unverified.get("iss"), base)
-        key = await trusted.keys.verification_key(header.get("kid"))
+        if alg not in trusted.algorithms:  # e.g. RS256 naming the embedded server's ES256 key
+            raise _invalid("the token's signing algorithm is not accepted")
+        kid = header.get("kid")
+        key = await trusted.keys.verification_key(kid if isinstance(kid, str) else None)
         if key is None:
             raise _invalid("the token's signing key is unknown")
         try:
@@ -180,7 +187,9 @@ class TokenVerifier:
             raise _invalid("the token was issued for another resource") from None
         except jwt.InvalidIssuerError:
             raise _invalid("the token was not issued by a trusted issuer") from None
-        except jwt.PyJWTError:
+        except (jwt.PyJWTError, TypeError, ValueError):
+            # TypeError/ValueError: a key of another type than the algorithm needs (an IdP's RSA
+            # key named by an ES256 token), which PyJWT reports as such rather than as a bad token.
             raise _invalid("the token's signature or claims are invalid") from None
         if not isinstance(claims["iat"], int | float) or claims["iat"] > time.time() + self.leeway:
             raise _invalid("the token is not valid yet")
@@ -189,10 +198,11 @@ class TokenVerifier:
             raise _invalid("the token has no jti")
         if isinstance(jti, str) and self.revocations is not None and await self.revocations.is_revoked(jti):
             raise _invalid("the token was revoked")
+        client_id = claims.get("client_id") or claims.get("azp")
         return Principal(
             subject=str(claims["sub"]),
             scopes=frozenset(_scopes(claims)),
-            client_id=claims.get("client_id") or claims.get("azp"),
+            client_id=client_id if isinstance(client_id, str) else None,
             issuer=trusted.issuer,
         )
 

@@ -372,10 +372,13 @@ class AuthStore:
         rows = self._run("SELECT revoked FROM access_tokens WHERE jti = ?", (jti,))
         return bool(rows and rows[0][0])
 
-    def purge(self) -> None:
-        """Forget expired codes and tokens."""
+    def purge(self) -> int:
+        """Forget codes and tokens (with their revocations) that expired over an hour ago; returns
+        how many rows went. The app runs it periodically (``naramarket.app``)."""
         cutoff = time.time() - 3600
+        removed = 0
         with self._lock:
             db = self._conn()
             for table in ("codes", "refresh_tokens", "access_tokens"):
-                db.execute(f"DELETE FROM {table} WHERE expires < ?", (cutoff,))
+                removed += db.execute(f"DELETE FROM {table} WHERE expires < ?", (cutoff,)).rowcount
+        return removed

@@ -65,6 +65,12 @@ G2B = operation.Api(
         "07": errors.RangeTooWide,  # range too wide
         "08": errors.InvalidParameter,  # required value missing
     },
+    messages={
+        **errors.COMMON_MESSAGES,
+        "06": "a date is not in the format the operation expects",
+        "07": "the date range (or another value) is wider than the operation accepts",
+        "08": "a required value is missing",
+    },
 )
 
 

@@ -75,9 +75,14 @@ class UpstreamRequest:
 
 
 def _result_code(exc: BaseException) -> str:
-    """A failed request's result-code label: the upstream's or the error's code; else ``internal_error``."""
+    """A failed request's result-code label, from a closed set: a two-digit upstream code, our error
+    code, else ``internal_error``. Anything else an upstream sends (it may echo the service key into
+    its "code") becomes ``other``: label values must never carry upstream text."""
     if isinstance(exc, UpstreamError):
-        return exc.upstream_code or exc.code
+        code = exc.upstream_code
+        if code is None:
+            return exc.code
+        return code if len(code) == 2 and code.isascii() and code.isdigit() else "other"
     return "internal_error"
 
 

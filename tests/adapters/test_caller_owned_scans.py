@@ -197,3 +197,21 @@ async def test_a_client_that_times_out_stops_the_scan(slow, caplog, mode):
         await upstream.assert_stopped()
         result = await client.call_tool("crawl_list", {**SCAN, "limit": PAGE_SIZE})
     assert result.is_error is not True
+
+
+async def test_a_rest_client_that_hangs_up_stops_the_scan(slow, caplog):
+    """Issue 15, finding 1: REST went on scanning after its client left (hundreds of upstream calls
+    per abandoned request); now the call stops within one page, as SSE and MCP do."""
+    served, upstream = slow
+    caplog.set_level(logging.WARNING)
+    async with served.http() as http:
+        before = asyncio.all_tasks()
+        with anyio.move_on_after(5 * LATENCY) as scope:  # 500 one-row pages: ~2.5 s of scanning
+            await http.post("/api/v1/tools/crawl_list", json={**SCAN, "page_size": 1})
+        assert scope.cancelled_caught  # the client hung up before the answer
+        assert await upstream.assert_stopped() < 150
+        await assert_no_task_outlives_the_call(before)
+        after = await http.post("/api/v1/tools/crawl_list", json={**SCAN, "limit": PAGE_SIZE})
+    assert after.status_code == 200
+    assert len(after.json()["items"]) == PAGE_SIZE
+    assert_nothing_went_wrong(caplog, served)

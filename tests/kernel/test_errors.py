@@ -13,6 +13,7 @@ from naramarket.datago import (
     QuotaExceeded,
     RangeTooWide,
     RateLimited,
+    RequestBudgetSpent,
     ServiceNotFound,
     UnregisteredIp,
 )
@@ -49,6 +50,7 @@ STABLE = {
     UnregisteredIp: ("unregistered_ip", 502),
     UpstreamUnavailable: ("upstream_unavailable", 503),
     NotConfigured: ("not_configured", 503),
+    RequestBudgetSpent: ("request_budget", 429),
 }
 
 

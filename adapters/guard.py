@@ -1,0 +1,171 @@
+"""Cross-site defences for the HTTP surfaces: Host allow-list, Origin check, JSON-only calls, CORS.
+
+An open loopback server (auth off) must not be usable by a web page the operator happens to visit:
+such a page can send "simple" cross-site requests (``text/plain`` or form bodies, no preflight), and
+with DNS rebinding (a hostile name that resolves to 127.0.0.1) it can even read the answers.
+``CrossSiteGuard`` refuses, on ``/api/`` (REST and SSE; ``/mcp`` has the SDK's own check, given the
+same lists):
+
+- a ``Host`` that is neither loopback, an ``allowed_hosts`` name nor the public URL's host (403);
+- an ``Origin`` that is not this server's own (by host) nor a configured CORS origin (403);
+- a ``POST`` whose ``Content-Type`` is not JSON (415): no text/plain or form "simple requests".
+
+CORS headers (and preflight answers) go only to ``cors_origins``; nothing is sent to others, so a
+browser keeps every other site's scripts from reading our answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+import msgspec
+
+from naramarket.kernel import NaramarketError
+from naramarket.kernel.host import problem
+
+from .auth import is_loopback
+
+__all__ = ["CrossSiteGuard", "ForbiddenHost", "ForbiddenOrigin", "UnsupportedMediaType", "host_name"]
+
+# Probes carry whatever Host the orchestrator uses (a pod IP): they answer nothing worth stealing.
+_PROBES = frozenset({"/api/v1/health", "/api/v1/health/ready"})
+_FORM_ENDPOINTS = ("/api/v1/auth/",)  # OAuth-style endpoints take form bodies by specification
+_ALLOW_HEADERS = b"authorization, content-type, accept, last-event-id, mcp-session-id, mcp-protocol-version"
+_EXPOSE_HEADERS = b"mcp-session-id, www-authenticate, x-naramarket-sandbox"
+
+
+class ForbiddenHost(NaramarketError):
+    """The request's Host is not one this server answers to (DNS rebinding)."""
+
+    code = "forbidden_host"
+    title = "Host not allowed"
+    status = 403
+
+
+class ForbiddenOrigin(NaramarketError):
+    """A browser sent the request from a site that is not allowed to call this server."""
+
+    code = "forbidden_origin"
+    title = "Origin not allowed"
+    status = 403
+
+
+class UnsupportedMediaType(NaramarketError):
+    """A call's body must be JSON (``Content-Type: application/json``)."""
+
+    code = "unsupported_media_type"
+    title = "Unsupported media type"
+    status = 415
+
+
+def host_name(value: str) -> str:
+    """The host of a ``Host`` header or allow-list entry, without port, lower case (``[::1]`` -> ``::1``)."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        return value[1 : value.find("]")] if "]" in value else value
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+
+
+class CrossSiteGuard:
+    """Host, Origin and Content-Type checks on ``/api/``, and CORS for the configured origins."""
+
+    def __init__(
+        self, app: Any, *, allowed_hosts: Iterable[str] = (), cors_origins: Iterable[str] = ()
+    ) -> None:
+        self.app = app
+        self.hosts = frozenset(host_name(h) for h in allowed_hosts if h)
+        self.cors = frozenset(o.rstrip("/").lower() for o in cors_origins if o)
+
+    def host_allowed(self, host: str) -> bool:
+        """Loopback or an allowed name."""
+        name = host_name(host)
+        return is_loopback(name) or name in self.hosts
+
+    def origin_allowed(self, origin: str) -> bool:
+        """A configured CORS origin, or a page served under an allowed host (this server's own)."""
+        origin = origin.rstrip("/").lower()
+        if origin in self.cors:
+            return True
+        parts = urlsplit(origin)
+        return parts.scheme in ("http", "https") and bool(parts.netloc) and self.host_allowed(parts.netloc)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.lower(): v.decode("latin-1") for k, v in scope.get("headers") or []}
+        origin = headers.get(b"origin")
+        cors = origin is not None and origin.rstrip("/").lower() in self.cors
+        if cors and scope["method"] == "OPTIONS" and b"access-control-request-method" in headers:
+            await _preflight(send, origin or "")
+            return
+        error = self._refusal(scope, headers, origin)
+        if error is not None:
+            await _send_problem(scope, send, error)
+            return
+        if not cors:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_cors(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *_cors_headers(origin or "")]
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)
+
+    def _refusal(
+        self, scope: dict[str, Any], headers: dict[bytes, str], origin: str | None
+    ) -> NaramarketError | None:
+        path: str = scope["path"]
+        if not path.startswith("/api/") or path in _PROBES:
+            return None
+        host = headers.get(b"host")
+        if host is not None and not self.host_allowed(host):
+            return ForbiddenHost(
+                f"this server does not answer to the host {host_name(host)!r}; add it to "
+                "NARAMARKET_ALLOWED_HOSTS (or set NARAMARKET_PUBLIC_URL)"
+            )
+        if origin is not None and not self.origin_allowed(origin):
+            return ForbiddenOrigin("calls from this web origin are not allowed (NARAMARKET_CORS_ORIGINS)")
+        if scope["method"] == "POST" and not path.startswith(_FORM_ENDPOINTS):
+            content_type = headers.get(b"content-type")
+            if content_type is not None and not _is_json(content_type):
+                return UnsupportedMediaType(
+                    "send the call's parameters as JSON (Content-Type: application/json)"
+                )
+        return None
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+def _cors_headers(origin: str) -> list[tuple[bytes, bytes]]:
+    return [
+        (b"access-control-allow-origin", origin.encode("latin-1")),
+        (b"access-control-expose-headers", _EXPOSE_HEADERS),
+        (b"vary", b"Origin"),
+    ]
+
+
+async def _preflight(send: Any, origin: str) -> None:
+    headers = [
+        *_cors_headers(origin),
+        (b"access-control-allow-methods", b"GET, POST, DELETE"),
+        (b"access-control-allow-headers", _ALLOW_HEADERS),
+        (b"access-control-max-age", b"600"),
+        (b"content-length", b"0"),
+    ]
+    await send({"type": "http.response.start", "status": 204, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def _send_problem(scope: dict[str, Any], send: Any, error: NaramarketError) -> None:
+    body = msgspec.json.encode(problem(error, instance=scope.get("path")))
+    headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
