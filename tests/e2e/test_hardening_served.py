@@ -103,7 +103,9 @@ def test_health_answers_through_a_slowloris_flood(guarded_server):
 
 
 def test_a_restart_mid_stream_ends_sse_and_mcp_calls_with_shutting_down():
-    running = Running(settings(shutdown_grace=0.5), latency=0.2)
+    # One page at a time (50 pages at 0.2 s: 10 s), so both calls are still scanning at the stop
+    # however the machine is loaded.
+    running = Running(settings(shutdown_grace=0.5, max_concurrency=1), latency=0.2)
     scan = {"category": "데스크톱컴퓨터", "page_size": 10, "limit": 500}
     events: list[str] = []
     mcp_answer: list[Any] = []
@@ -146,7 +148,7 @@ def test_a_restart_mid_stream_ends_sse_and_mcp_calls_with_shutting_down():
     threads = [threading.Thread(target=stream), threading.Thread(target=mcp_call)]
     for t in threads:
         t.start()
-    time.sleep(1.0)  # both calls are scanning (0.2 s a page, 50 pages)
+    time.sleep(1.0)  # both calls are scanning (0.2 s a page, 50 pages, one at a time)
     running.stop()
     for t in threads:
         t.join(timeout=20)
