@@ -12,7 +12,7 @@ typed records, date windows and the caller-owned page scan live here; what only 
 share is in ``naramarket.datago.g2b``.
 """
 
-from .client import CLIENT, Client, client_factory, collect, make_http_client, normalise_key
+from .client import CLIENT, Client, background, client_factory, collect, make_http_client, normalise_key
 from .envelope import Page
 from .errors import (
     AccessDenied,
@@ -70,6 +70,7 @@ __all__ = [
     "UnregisteredIp",
     "UpstreamError",
     "UpstreamUnavailable",
+    "background",
     "client_factory",
     "collect",
     "make_http_client",

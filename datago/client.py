@@ -7,9 +7,10 @@ date windows are in ``scan.py``.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
@@ -29,7 +30,15 @@ from .operation import Operation
 from .records import Record, codec_for
 from .scan import PageFailure, scan_pages
 
-__all__ = ["CLIENT", "Client", "client_factory", "collect", "make_http_client", "normalise_key"]
+__all__ = [
+    "CLIENT",
+    "Client",
+    "background",
+    "client_factory",
+    "collect",
+    "make_http_client",
+    "normalise_key",
+]
 
 R = TypeVar("R", bound=Record)
 
@@ -39,6 +48,24 @@ USER_AGENT = "naramarket"
 # (05); HTTP failures carry no code. Never retried: 03 (empty), parameters, 12, 20, 22 (daily
 # quota), 30-32 (key).
 _RETRY_CODES = frozenset({"04", "05", "23"})
+
+_BACKGROUND: contextvars.ContextVar[bool] = contextvars.ContextVar("naramarket_background", default=False)
+BACKGROUND_PRIORITY = 1 << 30  # after every interactive page in the limiter's queue
+
+
+@contextmanager
+def background() -> Iterator[None]:
+    """Upstream requests made inside (and in tasks started inside) yield to interactive ones.
+
+    Export jobs run in it: they share the cap and the rate limit with interactive calls but
+    queue behind them for both, and hold at most ``cap - 1`` slots, so a call never waits for a
+    whole export.
+    """
+    token = _BACKGROUND.set(True)
+    try:
+        yield
+    finally:
+        _BACKGROUND.reset(token)
 
 
 def normalise_key(key: str) -> str:
@@ -97,6 +124,7 @@ class Client:
         register_secret(service_key)
         register_secret(self.service_key)
         self.limiter = PriorityLimiter(max(1, max_concurrency))
+        self._background_slots = anyio.Semaphore(max(1, max_concurrency - 1))
         self.bucket = TokenBucket(rate_limit)
         self.total_timeout = total_timeout
         self.retry = retry or RetryPolicy()
@@ -134,13 +162,18 @@ class Client:
                     await anyio.sleep(self.retry.delay(attempt, throttled=throttled))
 
     async def _request(self, op: Operation[R], query: Mapping[str, str], page_no: int) -> Page[R]:
+        if _BACKGROUND.get():
+            async with self._background_slots:
+                self.observer.rate_limit_wait(await self.bucket.acquire(background=True))
+                with self.observer.upstream_request(op.name) as request:
+                    return request.done(await self._send(op, query, page_no + BACKGROUND_PRIORITY))
         self.observer.rate_limit_wait(await self.bucket.acquire())
         with self.observer.upstream_request(op.name) as request:
             return request.done(await self._send(op, query, page_no))
 
-    async def _send(self, op: Operation[R], query: Mapping[str, str], page_no: int) -> Page[R]:
+    async def _send(self, op: Operation[R], query: Mapping[str, str], priority: int) -> Page[R]:
         # Earlier pages (and retries of them) go first: the caller consumes pages in order.
-        async with self.limiter.slot(page_no):
+        async with self.limiter.slot(priority):
             self.requests_sent += 1
             try:
                 # httpx's time-outs bound each phase; this bounds the whole exchange, so a

@@ -17,10 +17,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from naramarket import datago, observability
+from naramarket import datago, exports, observability
+from naramarket.adapters import jobs, oauth, rest, sse
 from naramarket.adapters import mcp as mcp_adapter
 from naramarket.adapters import metrics as metrics_adapter
-from naramarket.adapters import oauth, rest, sse
 from naramarket.adapters.auth import AuthMiddleware
 from naramarket.adapters.http import MethodNotAllowed, RouteNotFound, problem_response
 from naramarket.adapters.telemetry import RequestTelemetry
@@ -52,16 +52,21 @@ def make_kernel(
         transport = httpx.ASGITransport(app=sandbox.create_app())
         settings = _sandbox_settings(settings, sandbox.DEFAULT_SERVICE_KEY)
     register_secret(settings.metrics_token)
-    return Kernel(
+    observer = observer if observer is not None else observability.instruments()
+    metrics = observer.metrics if isinstance(observer, observability.Instruments) else None
+    kernel = Kernel(
         settings,
         plugin_manager=plugin_manager,
-        observer=observer if observer is not None else observability.instruments(),
+        observer=observer,
         resources={
             datago.CLIENT: datago.client_factory(
                 transport=transport, instrument=observability.instrument_httpx
-            )
+            ),
+            # After the client: jobs resumed at start-up call tools at once.
+            exports.EXPORTS: exports.export_factory(lambda: kernel, metrics=metrics),
         },
     )
+    return kernel
 
 
 def _sandbox_settings(settings: Settings, key: str) -> Settings:
@@ -144,6 +149,7 @@ def create_app(
         routes=[
             *rest.routes(kernel),
             *sse.routes(kernel),
+            *jobs.routes(kernel),
             *mcp_adapter.routes(manager, kernel),
             *auth_server.routes(),
             *([] if kernel.settings.metrics_port else metrics_adapter.routes(kernel, metrics)),
