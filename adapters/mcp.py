@@ -7,8 +7,10 @@ the problem document, and an unknown tool is a JSON-RPC invalid-params error.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote, unquote
 
 import mcp_types as types
 import msgspec
@@ -22,6 +24,7 @@ from mcp.shared.exceptions import MCPError
 from starlette.routing import BaseRoute, Route
 
 from naramarket.adapters.auth import LOOPBACK, PRINCIPAL, send_auth_error
+from naramarket.exports import EXPORTS, SCOPE, owner_of
 from naramarket.kernel import Forbidden, NaramarketError, Principal, Tool, ToolNotFound
 from naramarket.kernel.host import CallEvents, Dispatcher, Kernel, json_schema, problem
 
@@ -36,6 +39,10 @@ __all__ = [
 ]
 
 INVALID_PARAMS = -32602
+RESOURCE_NOT_FOUND = -32002
+FILES_URI = "naramarket://files/"  # finished exports and saved files, as MCP resources
+MAX_RESOURCE = 8 << 20  # larger files: download them from /api/v1/files/NAME
+_MIME = {".csv": "text/csv", ".ndjson": "application/x-ndjson", ".json": "application/json"}
 
 _INSTRUCTIONS = (
     "나라장터(KONEPS/G2B) 공공조달 데이터를 조회하는 도구입니다. Tools that read Korea's public "
@@ -132,6 +139,58 @@ def create_server(kernel: Kernel) -> Server[Any]:
     def input_schema(name: str) -> dict[str, Any] | None:
         return json_schema(kernel.registry.get(name).params) if name in kernel.registry else None
 
+    def files_owner(ctx: ServerRequestContext[Any]) -> str:
+        request = getattr(ctx, "request", None)
+        principal: Principal | None = request.scope.get(PRINCIPAL) if request is not None else None
+        if principal is not None and SCOPE not in principal.scopes:
+            raise MCPError(INVALID_PARAMS, f"files need scope {SCOPE}; the token lacks it")
+        return owner_of(principal)
+
+    async def list_resources(
+        ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
+    ) -> types.ListResourcesResult:
+        service = kernel.resources.get(EXPORTS)
+        if service is None:
+            return types.ListResourcesResult(resources=[])
+        files = service.files.listing(files_owner(ctx), FILES_URI)
+        return types.ListResourcesResult(
+            resources=[
+                types.Resource(
+                    name=f.name,
+                    title=f"내보낸 파일 / exported file {f.name}",
+                    uri=FILES_URI + quote(f.name),
+                    mime_type=_MIME.get(os.path.splitext(f.name)[1], "application/octet-stream"),
+                    size=f.bytes,
+                )
+                for f in files
+            ]
+        )
+
+    async def read_resource(
+        ctx: ServerRequestContext[Any], params: types.ReadResourceRequestParams
+    ) -> types.ReadResourceResult:
+        uri = str(params.uri)
+        service = kernel.resources.get(EXPORTS)
+        if service is None or not uri.startswith(FILES_URI):
+            raise MCPError(RESOURCE_NOT_FOUND, f"no resource {uri}")
+        name = unquote(uri[len(FILES_URI) :])
+        try:
+            fd, info = service.files.open(files_owner(ctx), name)
+        except NaramarketError as exc:  # a bad name or no such file: not found either way
+            raise MCPError(RESOURCE_NOT_FOUND, f"no resource {uri}") from exc
+        with os.fdopen(fd, "rb") as source:
+            if info.st_size > MAX_RESOURCE:
+                raise MCPError(
+                    INVALID_PARAMS,
+                    f"{name} is {info.st_size} bytes, more than MCP resources carry here; "
+                    f"download it from /api/v1/files/{quote(name)}",
+                )
+            text = source.read().decode("utf-8-sig", errors="replace")
+        mime = _MIME.get(os.path.splitext(name)[1], "text/plain")
+        return types.ReadResourceResult(
+            contents=[types.TextResourceContents(uri=uri, mime_type=mime, text=text)]
+        )
+
     server: Server[Any] = Server(
         "naramarket",
         version=__version__,
@@ -139,6 +198,8 @@ def create_server(kernel: Kernel) -> Server[Any]:
         instructions=instructions(kernel),
         on_list_tools=list_tools,
         on_call_tool=call_tool,
+        on_list_resources=list_resources,
+        on_read_resource=read_resource,
         get_tool_input_schema=input_schema,
     )
     return server

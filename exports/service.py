@@ -148,14 +148,14 @@ class ExportService:
         registry: Registry,
         dispatcher: Dispatcher,
         *,
-        chunk_rows: int = CHUNK_ROWS,
+        chunk_rows: int | None = None,
         workers: int = WORKERS,
         metrics: Any | None = None,
     ) -> None:
         root = Path(settings.data_dir).expanduser() / "exports"
         self.registry = registry
         self.dispatcher = dispatcher
-        self.chunk_rows = chunk_rows
+        self.chunk_rows = chunk_rows or CHUNK_ROWS
         self.workers = workers
         self.metrics = metrics
         self.store = JobStore(root / "jobs.sqlite3")
