@@ -205,7 +205,7 @@ def routes(kernel: Kernel) -> list[BaseRoute]:
             saved = service().files.save(owner_of(caller), name, data, overwrite=wanted.overwrite)
         except NaramarketError as exc:
             return problem_response(exc, request)
-        body = {"name": saved.name, "bytes": len(data), "url": f"{API}/files/{saved.name}"}
+        body = {"name": saved.name, "bytes": len(data), "url": f"{API}/files/{quote(saved.name)}"}
         return JSONResponse(body, status_code=201, headers={"Location": body["url"]})
 
     async def file(request: Request) -> Response:

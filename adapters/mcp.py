@@ -41,7 +41,7 @@ __all__ = [
 INVALID_PARAMS = -32602
 RESOURCE_NOT_FOUND = -32002
 FILES_URI = "naramarket://files/"  # finished exports and saved files, as MCP resources
-MAX_RESOURCE = 8 << 20  # larger files: download them from /api/v1/files/NAME
+MAX_RESOURCE = 384 << 10  # one SSE event carries it (clients cap events at 1 MiB); larger: REST download
 _MIME = {".csv": "text/csv", ".ndjson": "application/x-ndjson", ".json": "application/json"}
 
 _INSTRUCTIONS = (

@@ -15,6 +15,7 @@ import stat
 import tempfile
 import unicodedata
 from pathlib import Path
+from urllib.parse import quote
 
 import msgspec
 
@@ -118,7 +119,10 @@ class FileArea:
             info = entry.stat(follow_symlinks=False)
             out.append(
                 FileInfo(
-                    name=entry.name, bytes=info.st_size, modified=info.st_mtime, url=url_prefix + entry.name
+                    name=entry.name,
+                    bytes=info.st_size,
+                    modified=info.st_mtime,
+                    url=url_prefix + quote(entry.name),
                 )
             )
         return out

@@ -26,6 +26,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import anyio
 import msgspec
@@ -93,7 +94,7 @@ def _view(job: JobRow) -> JobView:
         total=job.total,
         limit=job.row_limit,
         file=job.file_name,
-        file_url=f"/api/v1/files/{job.file_name}" if job.state == "done" else None,
+        file_url=f"/api/v1/files/{quote(job.file_name)}" if job.state == "done" else None,
         error=job.error,
         created_at=job.created,
         updated_at=job.updated,
@@ -524,7 +525,7 @@ class ExportService:
                     "rows": job.rows,
                     "bytes": job.bytes,
                     "file": job.file_name,
-                    "file_url": f"/api/v1/files/{job.file_name}",
+                    "file_url": f"/api/v1/files/{quote(job.file_name)}",
                 },
             ),
         )
