@@ -16,6 +16,7 @@ interactive calls and queue behind them.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import fcntl
 import math
 import os
@@ -25,7 +26,7 @@ import typing
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 import anyio
@@ -61,25 +62,39 @@ TERMINAL = frozenset({"done", "failed", "cancelled"})
 States = typing.Literal["queued", "running", "paused", "done", "failed", "cancelled"]
 
 
+Time = Annotated[dt.datetime, msgspec.Meta(tz=True)]  # aware: its schema says format date-time
+
+
+def _d(text: str) -> msgspec.Meta:
+    return msgspec.Meta(description=text)
+
+
 class JobView(msgspec.Struct, kw_only=True):
     """A job as callers see it."""
 
-    job_id: str
-    state: States
-    tool: str
-    format: str
-    params: dict[str, Any]
-    rows: int
-    bytes: int
-    total: int | None = None  # the upstream's estimate of all the rows, when known
-    limit: int | None = None
-    file: str | None = None  # the file's name in the files area (also while running: where it will be)
-    file_url: str | None = None  # set when done
-    error: dict[str, Any] | None = None
-    created_at: float
-    updated_at: float
-    finished_at: float | None = None
-    events_url: str
+    job_id: Annotated[str, _d("작업 ID / the job's id")]
+    state: Annotated[
+        States,
+        _d("상태 / queued, running, paused (the daily quota: resume later), done, failed or cancelled"),
+    ]
+    tool: Annotated[str, _d("내보내는 도구 / the list tool exported")]
+    format: Annotated[str, _d("파일 형식 / csv or ndjson")]
+    params: Annotated[dict[str, Any], _d("도구 인자 / the tool's arguments the export runs with")]
+    rows: Annotated[int, _d("기록한 건수 / rows written so far")]
+    bytes: Annotated[int, _d("기록한 바이트 / bytes written so far")]
+    total: Annotated[int | None, _d("전체 추정 / the upstream's estimate of all rows, when known")] = None
+    limit: Annotated[int | None, _d("최대 건수 / the caller's cap on the export, if any")] = None
+    file: Annotated[str | None, _d("파일 이름 / the file's name in the caller's files area")] = None
+    file_url: Annotated[str | None, _d("내려받기 / where to download the file (when done)")] = None
+    error: Annotated[dict[str, Any] | None, _d("오류 / the problem that failed or paused the job")] = None
+    created_at: Annotated[Time, _d("생성 시각 / when the job was created (UTC)")]
+    updated_at: Annotated[Time, _d("갱신 시각 / when the job last changed (UTC)")]
+    finished_at: Annotated[Time | None, _d("종료 시각 / when the job ended (UTC)")] = None
+    events_url: Annotated[str, _d("진행 이벤트 / the job's server-sent events (progress, warning, done)")]
+
+
+def _utc(stamp: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(stamp, dt.timezone.utc)
 
 
 def _view(job: JobRow) -> JobView:
@@ -96,9 +111,9 @@ def _view(job: JobRow) -> JobView:
         file=job.file_name,
         file_url=f"/api/v1/files/{quote(job.file_name)}" if job.state == "done" else None,
         error=job.error,
-        created_at=job.created,
-        updated_at=job.updated,
-        finished_at=job.finished,
+        created_at=_utc(job.created),
+        updated_at=_utc(job.updated),
+        finished_at=_utc(job.finished) if job.finished is not None else None,
         events_url=f"/api/v1/jobs/{job.id}/events",
     )
 
