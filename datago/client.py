@@ -51,6 +51,7 @@ _RETRY_CODES = frozenset({"04", "05", "23"})
 
 _BACKGROUND: contextvars.ContextVar[bool] = contextvars.ContextVar("naramarket_background", default=False)
 BACKGROUND_PRIORITY = 1 << 30  # after every interactive page in the limiter's queue
+BACKGROUND_IN_FLIGHT = 3  # an export's pages in flight: a 999-row page is ~4 MB of JSON to hold
 
 
 @contextmanager
@@ -58,8 +59,9 @@ def background() -> Iterator[None]:
     """Upstream requests made inside (and in tasks started inside) yield to interactive ones.
 
     Export jobs run in it: they share the cap and the rate limit with interactive calls but
-    queue behind them for both, and hold at most ``cap - 1`` slots, so a call never waits for a
-    whole export.
+    queue behind them for both, and hold at most ``cap - 1`` slots (and at most
+    ``BACKGROUND_IN_FLIGHT``, which bounds an export's memory), so a call never waits for a whole
+    export.
     """
     token = _BACKGROUND.set(True)
     try:
@@ -124,7 +126,7 @@ class Client:
         register_secret(service_key)
         register_secret(self.service_key)
         self.limiter = PriorityLimiter(max(1, max_concurrency))
-        self._background_slots = anyio.Semaphore(max(1, max_concurrency - 1))
+        self._background_slots = anyio.Semaphore(max(1, min(BACKGROUND_IN_FLIGHT, max_concurrency - 1)))
         self.bucket = TokenBucket(rate_limit)
         self.total_timeout = total_timeout
         self.retry = retry or RetryPolicy()
@@ -179,7 +181,10 @@ class Client:
                 # httpx's time-outs bound each phase; this bounds the whole exchange, so a
                 # server trickling bytes cannot hold a slot forever.
                 with anyio.fail_after(self.total_timeout):
-                    response = await self.http.get(op.path, params=query)
+                    # Read the body into bytes of our own: httpx's Response sits in a reference
+                    # cycle and kept its ``content`` (megabytes a page) until the cyclic GC ran.
+                    async with self.http.stream("GET", op.path, params=query) as response:
+                        content = b"".join([chunk async for chunk in response.aiter_bytes()])
             except (httpx.TimeoutException, TimeoutError):
                 raise UpstreamUnavailable(f"{op.name}: data.go.kr timed out") from None
             except httpx.RequestError as exc:  # transport errors, and bodies httpx cannot decode
@@ -188,7 +193,7 @@ class Client:
                 ) from None
         status = response.status_code
         try:
-            page = decode_page(response.content, codec_for(op.record), op.api)
+            page = decode_page(content, codec_for(op.record), op.api)
         except UpstreamError as exc:
             # A gateway error body explains a 4xx/5xx better than its status does: a 429 that
             # says 22 is the daily quota (stop), not a per-second limit (retry).

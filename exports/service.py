@@ -54,7 +54,9 @@ from .store import JobRow, JobStore
 
 __all__ = ["CHUNK_ROWS", "EXPORTS", "SCOPE", "ExportService", "JobView", "export_factory", "list_tools"]
 
-CHUNK_ROWS = 5000  # records per call: one checkpoint; memory stays that many records
+# Records per call, one checkpoint each: four pages of the gateway's largest (999), so a call
+# oldest first ends on a page boundary and the next starts on a fresh page (nothing fetched twice).
+CHUNK_ROWS = 4 * 999
 SCOPE = "exports"  # what starting, reading and cancelling exports and reading files need
 WORKERS = 2  # jobs running at once (they share the upstream cap anyway)
 RETRIES = 6  # consecutive failed calls before a job fails
@@ -277,6 +279,10 @@ class ExportService:
         row_limit = int(row_limit) if row_limit is not None else None
         if row_limit is not None and row_limit < 1:
             raise InvalidParams("limit: at least 1 (leave it out to export everything)")
+        if tool is not None and "order" in tool.params.__struct_fields__:
+            # Oldest first unless asked otherwise: new rows land at the end, and each call starts
+            # on the page where the last one ended (newest first re-reads a window's first page).
+            arguments.setdefault("order", "oldest")
         # Dispatch checks the tool, the caller's scopes and the parameters once, here.
         prepared = self.dispatcher.prepare(
             tool_name, self._params(tool, arguments, MAX_LIMIT), principal=principal
