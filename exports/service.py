@@ -96,7 +96,7 @@ class JobView(msgspec.Struct, kw_only=True):
 
 
 def _utc(stamp: float) -> dt.datetime:
-    return dt.datetime.fromtimestamp(stamp, dt.timezone.utc)
+    return dt.datetime.fromtimestamp(stamp, dt.UTC)
 
 
 def _view(job: JobRow) -> JobView:
