@@ -15,7 +15,7 @@ import stat
 import tempfile
 import unicodedata
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import msgspec
 
@@ -49,8 +49,17 @@ def owner_of(principal: Principal | None) -> str:
     """The owner key of a caller: ``local`` on an open server, else a digest of issuer and subject."""
     if principal is None:
         return "local"
-    digest = hashlib.sha256(f"{principal.issuer or ''}\0{principal.subject}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{_canonical(principal.issuer or '')}\0{principal.subject}".encode()).hexdigest()
     return "p-" + digest[:24]
+
+
+def _canonical(issuer: str) -> str:
+    """One issuer for a loopback server's names (its tokens are good under localhost and 127.0.0.1)."""
+    parts = urlsplit(issuer)
+    if parts.hostname in ("localhost", "::1") or (parts.hostname or "").startswith("127."):
+        port = f":{parts.port}" if parts.port else ""
+        return f"{parts.scheme}://127.0.0.1{port}{parts.path}"
+    return issuer
 
 
 def safe_name(name: str, *, extensions: tuple[str, ...] = EXTENSIONS) -> str:

@@ -165,7 +165,16 @@ def create_app(
         scopes_supported=scopes,
         guarded=("/mcp", "/api/v1/"),
         # Probes carry no tokens; /metrics is outside the guarded paths (NARAMARKET_METRICS_TOKEN).
-        public=("/api/v1/health", "/api/v1/health/ready", "/api/v1/server/info"),
+        public=(
+            "/api/v1/health",
+            "/api/v1/health/ready",
+            "/api/v1/server/info",
+            # The report's auth routes check their own credentials, as their /auth/... twins do.
+            "/api/v1/auth/token",
+            "/api/v1/auth/login",
+            "/api/v1/auth/me",
+            "/api/v1/auth/revoke",
+        ),
     )
     observed = RequestTelemetry(guarded, metrics=metrics)
     return SandboxMarker(observed) if kernel.sandbox else observed

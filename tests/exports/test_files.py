@@ -51,3 +51,13 @@ def test_owners_are_kept_apart() -> None:
     alice = Principal("alice", frozenset({"exports"}), issuer="https://a")
     mallory = Principal("alice", frozenset({"exports"}), issuer="https://evil")
     assert owner_of(alice) != owner_of(mallory) != owner_of(None) == "local"
+
+
+def test_a_loopback_servers_names_are_one_owner() -> None:
+    via_name = Principal("alice", issuer="http://localhost:8000")
+    via_address = Principal("alice", issuer="http://127.0.0.1:8000")
+    assert (
+        owner_of(via_name)
+        == owner_of(via_address)
+        != owner_of(Principal("alice", issuer="http://127.0.0.1:9"))
+    )
