@@ -247,3 +247,110 @@ def routes(kernel: Kernel) -> list[BaseRoute]:
         Route(f"{API}/files/save", save_file, methods=["POST"]),
         Route(f"{API}/files/{{name}}", file, methods=["GET", "DELETE"]),
     ]
+
+
+def openapi_paths(problems: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The OpenAPI paths of these routes, and the component schemas they refer to."""
+    from naramarket.exports import JobView
+    from naramarket.kernel.host import json_schema
+
+    job_schema = json_schema(JobView)
+    components = {"ExportJob": job_schema, "ExportRequest": json_schema(ExportRequest)}
+    job = {"application/json": {"schema": {"$ref": "#/components/schemas/ExportJob"}}}
+    tags = ["exports"]
+
+    def op(summary: str, description: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        return {
+            "summary": summary,
+            "description": description,
+            "tags": tags,
+            "responses": {**responses, **problems},
+            **extra,
+        }
+
+    body = {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ExportRequest"}}},
+    }
+    job_id = [{"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}]
+    name = [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}]
+    paths = {
+        f"{API}/exports": {
+            "post": op(
+                "Start an export job",
+                "Every record a list tool's query matches, into a CSV (UTF-8 with BOM) or NDJSON file. "
+                "Answers 202 at once; `params.limit` caps the export only if given. Scope `exports`.",
+                {"202": {"description": "The queued job", "content": job}},
+                requestBody=body,
+            )
+        },
+        f"{API}/crawl/csv": {
+            "post": op(
+                "Export crawl_list (the report's route)",
+                "`crawl_list`'s parameters plus `format` (csv, ndjson) and `file_name`; answers 202.",
+                {"202": {"description": "The queued job", "content": job}},
+                requestBody={
+                    "required": True,
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                },
+            )
+        },
+        f"{API}/jobs": {
+            "get": op("The caller's export jobs", "Newest first.", {"200": {"description": "Jobs"}})
+        },
+        f"{API}/jobs/{{job_id}}": {
+            "get": op(
+                "An export job",
+                "State, rows, bytes, file, error.",
+                {"200": {"description": "The job", "content": job}},
+                parameters=job_id,
+            ),
+            "delete": op(
+                "Cancel an export job",
+                "Stops it and removes its temporary file.",
+                {"200": {"description": "The job", "content": job}},
+                parameters=job_id,
+            ),
+        },
+        f"{API}/jobs/{{job_id}}/resume": {
+            "post": op(
+                "Resume a paused job",
+                "After the daily quota (gateway code 22) resets.",
+                {"202": {"description": "The job", "content": job}},
+                parameters=job_id,
+            )
+        },
+        f"{API}/jobs/{{job_id}}/events": {
+            "get": op(
+                "Job progress as server-sent events",
+                "`queued`, `running`, `progress` {rows, bytes, total}, `warning`, then `done`, `failed`, "
+                "`cancelled` or `paused`. Ids are the job's sequence numbers: `Last-Event-ID` resumes.",
+                {"200": {"description": "Event stream", "content": {"text/event-stream": {}}}},
+                parameters=job_id,
+            )
+        },
+        f"{API}/files": {
+            "get": op(
+                "The caller's files", "Finished exports and saved results.", {"200": {"description": "Files"}}
+            )
+        },
+        f"{API}/files/save": {
+            "post": op(
+                "Save a JSON result as a file (the report's route)",
+                "Body `{name, data, overwrite}`: `.csv`/`.ndjson` take records (or a result with `items`), "
+                "`.json` any JSON. At most 16 MiB.",
+                {"201": {"description": "Saved"}},
+                requestBody={
+                    "required": True,
+                    "content": {"application/json": {"schema": json_schema(SaveRequest)}},
+                },
+            )
+        },
+        f"{API}/files/{{name}}": {
+            "get": op(
+                "Download a file", "As an attachment.", {"200": {"description": "The file"}}, parameters=name
+            ),
+            "delete": op("Delete a file", "", {"204": {"description": "Deleted"}}, parameters=name),
+        },
+    }
+    return paths, components

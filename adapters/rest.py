@@ -12,6 +12,7 @@ from naramarket import __version__
 from naramarket.kernel import NaramarketError, Tool
 from naramarket.kernel.host import Kernel, json_schema
 
+from . import jobs
 from .http import JSONResponse, principal, problem_response, read_body
 
 __all__ = ["openapi", "routes", "server_info_body", "tool_summary"]
@@ -202,6 +203,9 @@ def openapi(kernel: Kernel) -> dict[str, Any]:
                 "responses": {"200": {"description": "Event stream", "content": {"text/event-stream": {}}}},
             }
         }
+    job_paths, job_components = jobs.openapi_paths(_problems())
+    paths.update(job_paths)
+    components.update(job_components)
     info: dict[str, Any] = {"title": "naramarket", "version": __version__}
     if kernel.sandbox:
         info["description"] = (
