@@ -153,7 +153,12 @@ async def test_job_metrics_are_scraped(served: Served) -> None:
 async def test_the_export_routes_are_in_openapi_and_their_refs_resolve(served: Served) -> None:
     async with served.http() as http:
         doc = (await http.get("/openapi.json")).json()
-    for path in ("/api/v1/exports", "/api/v1/crawl/csv", "/api/v1/jobs/{job_id}/events", "/api/v1/files/save"):
+    for path in (
+        "/api/v1/exports",
+        "/api/v1/crawl/csv",
+        "/api/v1/jobs/{job_id}/events",
+        "/api/v1/files/save",
+    ):
         assert path in doc["paths"]
     text = msgspec.json.encode(doc).decode()
     for ref in {part.split('"')[0] for part in text.split('"$ref":"#/components/schemas/')[1:]}:
