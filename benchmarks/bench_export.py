@@ -82,7 +82,14 @@ def run(rows: int, folder: Path) -> dict[str, float]:
             lines = sum(1 for _ in f) - 1
         assert lines == rows, (lines, rows)
         out.unlink()
-        return {"rows": rows, "seconds": elapsed, "mb": size / 1e6, "rss_mb": usage.ru_maxrss / 1024}
+        cpu = usage.ru_utime + usage.ru_stime
+        return {
+            "rows": rows,
+            "seconds": elapsed,
+            "mb": size / 1e6,
+            "rss_mb": usage.ru_maxrss / 1024,
+            "cpu": cpu,
+        }
     finally:
         upstream.terminate()
         upstream.wait(10)
@@ -94,13 +101,14 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         results = [run(n, Path(folder)) for n in args.rows]
-    print("| rows | time (s) | rows/s | MB written | MB/s | peak RSS (MB) | vs smallest |")
-    print("|---|---|---|---|---|---|---|")
+    print("| rows | time (s) | rows/s | MB written | MB/s | exporter CPU (s) | peak RSS (MB) | vs smallest |")
+    print("|---|---|---|---|---|---|---|---|")
     anchor = results[0]["rss_mb"]
     for r in results:
         print(
             f"| {r['rows']:,} | {r['seconds']:.1f} | {r['rows'] / r['seconds']:,.0f} | {r['mb']:.0f} | "
-            f"{r['mb'] / r['seconds']:.1f} | {r['rss_mb']:.0f} | {r['rss_mb'] / anchor:.2f}x |"
+            f"{r['mb'] / r['seconds']:.1f} | {r['cpu']:.0f} | {r['rss_mb']:.0f} | "
+            f"{r['rss_mb'] / anchor:.2f}x |"
         )
 
 

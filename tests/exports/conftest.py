@@ -7,10 +7,11 @@ calls and checkpoints.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 
@@ -75,14 +76,9 @@ async def finished(
     http: httpx.AsyncClient, job_id: str, states: tuple[str, ...] = ("done", "failed", "cancelled", "paused")
 ) -> dict[str, Any]:
     """Poll the job until it reaches one of ``states``."""
-    import anyio
-
     with anyio.fail_after(12):
         while True:
             job = (await http.get(f"/api/v1/jobs/{job_id}")).json()
             if job["state"] in states:
                 return job
             await anyio.sleep(0.05)
-
-
-StartExport = Callable[..., Any]
