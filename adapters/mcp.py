@@ -39,7 +39,6 @@ __all__ = [
 ]
 
 INVALID_PARAMS = -32602
-RESOURCE_NOT_FOUND = -32002
 FILES_URI = "naramarket://files/"  # finished exports and saved files, as MCP resources
 MAX_RESOURCE = 384 << 10  # one SSE event carries it (clients cap events at 1 MiB); larger: REST download
 _MIME = {".csv": "text/csv", ".ndjson": "application/x-ndjson", ".json": "application/json"}
@@ -172,12 +171,12 @@ def create_server(kernel: Kernel) -> Server[Any]:
         uri = str(params.uri)
         service = kernel.resources.get(EXPORTS)
         if service is None or not uri.startswith(FILES_URI):
-            raise MCPError(RESOURCE_NOT_FOUND, f"no resource {uri}")
+            raise MCPError(INVALID_PARAMS, f"Resource not found: {uri}", data={"uri": uri})
         name = unquote(uri[len(FILES_URI) :])
         try:
             fd, info = service.files.open(files_owner(ctx), name)
         except NaramarketError as exc:  # a bad name or no such file: not found either way
-            raise MCPError(RESOURCE_NOT_FOUND, f"no resource {uri}") from exc
+            raise MCPError(INVALID_PARAMS, f"Resource not found: {uri}", data={"uri": uri}) from exc
         with os.fdopen(fd, "rb") as source:
             if info.st_size > MAX_RESOURCE:
                 raise MCPError(

@@ -372,6 +372,8 @@ class ExportService:
     ) -> JobView:
         """The job once it ends or ``seconds`` pass, calling ``on_progress`` at each change."""
         view = self.get(principal, job_id)
+        if on_progress is not None:
+            await on_progress(view)  # where it stands now, even when it has already ended
         with anyio.move_on_after(seconds):
             while view.state not in TERMINAL and view.state != "paused":
                 await self.changed(job_id)

@@ -14,7 +14,9 @@ import msgspec
 from naramarket.exports import EXPORTS, SCOPE, JobView
 from naramarket.kernel import Context, Params, Register, hookimpl, tool
 
-__all__ = ["ExportStatus", "StartExport", "export_status", "start_export"]
+__all__ = ["ExportJobs", "ExportStatus", "StartExport", "export_status", "start_export"]
+
+READ = "g2b:read"  # every first-party list tool's scope; a list tool's own scopes are checked again
 
 
 class StartExport(Params):
@@ -47,16 +49,28 @@ class ExportStatus(Params):
     """Parameters of ``export_status``."""
 
     job_id: Annotated[
-        str, msgspec.Meta(min_length=1, max_length=64, description="작업 ID / the job_id start_export gave")
-    ]
+        Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None,
+        msgspec.Meta(
+            description="작업 ID / the job_id start_export gave; leave it out to list all your jobs"
+        ),
+    ] = None
     wait: Annotated[
         float,
         msgspec.Meta(
             ge=0,
             le=20,
-            description="대기 초 / wait up to this many seconds for the job to finish, reporting progress",
+            description="대기 초 / with a job_id: wait up to this many seconds for it to end, reporting "
+            "progress",
         ),
     ] = 0
+
+
+class ExportJobs(msgspec.Struct, kw_only=True):
+    """The answer of ``export_status``: one job, or all the caller's jobs."""
+
+    jobs: Annotated[
+        list[JobView], msgspec.Meta(description="작업 목록 / the job asked for, or all yours, newest first")
+    ]
 
 
 @tool(
@@ -72,7 +86,7 @@ class ExportStatus(Params):
         'finished file is a resource (naramarket://files/NAME) and at /api/v1/files/NAME. Example: {"tool": '
         '"crawl_list", "params": {"category": "데스크톱컴퓨터"}}',
     ),
-    scopes=(SCOPE,),
+    scopes=(SCOPE, READ),
     read_only=False,
     idempotent=False,
 )
@@ -87,22 +101,28 @@ async def start_export(ctx: Context, p: StartExport) -> JobView:
     title=("내보내기 진행 상황", "Export job status"),
     description=(
         "내보내기 작업의 상태(queued/running/paused/done/failed/cancelled), 건수, 바이트, 파일을 알려줍니다. "
+        "job_id를 빼면 내 작업 전부를 보여줍니다. "
         "wait를 주면 끝날 때까지(최대 20초) 기다리며 진행을 알립니다.",
         "The state of an export job (queued, running, paused, done, failed, cancelled), rows and bytes "
-        "written, the upstream's estimate of the total, and the file when done. With `wait`, waits up to "
-        "that many seconds for the job to end, sending progress notifications meanwhile.",
+        "written, the upstream's estimate of the total, and the file when done; without `job_id`, all "
+        "your jobs. With `wait`, waits up to that many seconds for the job to end, sending progress "
+        "notifications meanwhile.",
     ),
     scopes=(SCOPE,),
     read_only=True,
 )
-async def export_status(ctx: Context, p: ExportStatus) -> JobView:
-    """The caller's job, after waiting up to ``wait`` seconds for it to end."""
+async def export_status(ctx: Context, p: ExportStatus) -> ExportJobs:
+    """The caller's job (after waiting up to ``wait`` seconds for it to end), or all its jobs."""
     service = ctx.resources[EXPORTS]
+    if p.job_id is None:
+        return ExportJobs(jobs=service.jobs(ctx.principal))
 
     async def progress(view: JobView) -> None:
         await ctx.progress(view.rows, view.total, f"{view.state}: {view.rows} rows, {view.bytes} bytes")
 
-    return await service.wait(ctx.principal, p.job_id, min(p.wait, ctx.time_left()), progress)
+    return ExportJobs(
+        jobs=[await service.wait(ctx.principal, p.job_id, min(p.wait, ctx.time_left()), progress)]
+    )
 
 
 @hookimpl

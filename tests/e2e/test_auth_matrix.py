@@ -60,6 +60,7 @@ ARGUMENTS: dict[str, dict[str, Any]] = {
     "search_nuri_bid_notices": {"kind": "물품", "limit": 5},
     "search_nuri_awards": {"limit": 5},
     "search_nuri_contracts": {"limit": 5},
+    "start_export": {"tool": "crawl_list", "params": {"category": "데스크톱컴퓨터", "limit": 10}},
 }
 CASES = ["none", "wrong", "right"]
 ONLY_READ, ONLY_ADMIN = frozenset({READ}), frozenset({ADMIN})

@@ -28,7 +28,7 @@ async def test_an_agent_starts_an_export_follows_it_and_reads_the_file(served: S
         status = await client.call_tool(
             "export_status", {"job_id": job_id, "wait": 10}, progress_callback=on_progress
         )
-        job = status.structured_content
+        (job,) = status.structured_content["jobs"]
         assert job["state"] == "done" and job["rows"] == 300
         assert progress and progress[-1] == 300
         resources = (await client.list_resources()).resources
@@ -47,5 +47,10 @@ async def test_an_agent_starts_an_export_follows_it_and_reads_the_file(served: S
         with pytest.raises(MCPError):
             await client.read_resource("naramarket://files/..%2Fjobs.sqlite3")
 
+        listed = await client.call_tool("export_status", {})
+        assert [j["job_id"] for j in listed.structured_content["jobs"]] == [
+            big.structured_content["job_id"],
+            job_id,
+        ]
         unknown = await client.call_tool("export_status", {"job_id": "0" * 16})
         assert unknown.is_error and "not_found" in unknown.content[0].text
