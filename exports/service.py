@@ -31,7 +31,6 @@ from urllib.parse import quote
 
 import anyio
 import msgspec
-from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from naramarket import datago
@@ -183,7 +182,6 @@ class ExportService:
         self._changed: dict[str, anyio.Event] = {}
         self._scopes: dict[str, anyio.CancelScope] = {}
         self._send: MemoryObjectSendStream[str] | None = None
-        self._group: TaskGroup | None = None
         self._lock_file: Any = None
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -195,7 +193,6 @@ class ExportService:
         self._send = send
         try:
             async with anyio.create_task_group() as tg:
-                self._group = tg
                 for _ in range(self.workers):
                     tg.start_soon(self._worker, receive.clone())
                 receive.close()
@@ -206,7 +203,6 @@ class ExportService:
                     tg.cancel_scope.cancel()  # running jobs stay "running": the next start resumes them
         finally:
             self._send = None
-            self._group = None
             send.close()
             self.store.close()
             if self._lock_file is not None:
