@@ -10,8 +10,10 @@ the problem document, and an unknown tool is a JSON-RPC invalid-params error.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote, unquote
 
 import mcp_types as types
 import msgspec
@@ -29,6 +31,7 @@ from starlette.routing import BaseRoute, Route
 from naramarket.adapters.auth import LOOPBACK, PRINCIPAL, send_auth_error
 from naramarket.adapters.http import Draining
 from naramarket.adapters.mcp_sessions import MESSAGES, SessionGuard
+from naramarket.exports import EXPORTS, SCOPE, owner_of
 from naramarket.kernel import Forbidden, NaramarketError, Principal, Tool, ToolNotFound
 from naramarket.kernel.host import CallEvents, Dispatcher, Kernel, json_schema, problem
 
@@ -46,6 +49,9 @@ __all__ = [
 
 INVALID_PARAMS = -32602
 PARSE_ERROR = -32700
+FILES_URI = "naramarket://files/"  # finished exports and saved files, as MCP resources
+MAX_RESOURCE = 384 << 10  # one SSE event carries it (clients cap events at 1 MiB); larger: REST download
+_MIME = {".csv": "text/csv", ".ndjson": "application/x-ndjson", ".json": "application/json"}
 
 _INSTRUCTIONS = (
     "나라장터(KONEPS/G2B) 공공조달 데이터를 조회하는 도구입니다. Tools that read Korea's public "
@@ -157,10 +163,34 @@ def create_server(kernel: Kernel, draining: Draining | None = None) -> Server[An
 
     content = McpContent(kernel)
 
+    def files_owner(ctx: ServerRequestContext[Any]) -> str:
+        request = getattr(ctx, "request", None)
+        principal: Principal | None = request.scope.get(PRINCIPAL) if request is not None else None
+        if principal is not None and SCOPE not in principal.scopes:
+            raise MCPError(INVALID_PARAMS, f"files need scope {SCOPE}; the token lacks it")
+        return owner_of(principal)
+
     async def list_resources(
         ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
     ) -> types.ListResourcesResult:
-        return types.ListResourcesResult(resources=content.list_resources())
+        files: list[types.Resource] = []
+        service = kernel.resources.get(EXPORTS)
+        try:
+            owner = files_owner(ctx)
+        except MCPError:  # a token without the files scope sees the reference resources only
+            service = None
+        if service is not None:
+            files = [
+                types.Resource(
+                    name=f.name,
+                    title=f"내보낸 파일 / exported file {f.name}",
+                    uri=FILES_URI + quote(f.name),
+                    mime_type=_MIME.get(os.path.splitext(f.name)[1], "application/octet-stream"),
+                    size=f.bytes,
+                )
+                for f in service.files.listing(owner, FILES_URI)
+            ]
+        return types.ListResourcesResult(resources=[*content.list_resources(), *files])
 
     async def list_resource_templates(
         ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
@@ -170,7 +200,29 @@ def create_server(kernel: Kernel, draining: Draining | None = None) -> Server[An
     async def read_resource(
         ctx: ServerRequestContext[Any], params: types.ReadResourceRequestParams
     ) -> types.ReadResourceResult:
-        return content.read(str(params.uri))
+        uri = str(params.uri)
+        service = kernel.resources.get(EXPORTS)
+        if not uri.startswith(FILES_URI):
+            return content.read(uri)  # the catalog and the glossary
+        if service is None:
+            raise MCPError(INVALID_PARAMS, f"Resource not found: {uri}", data={"uri": uri})
+        name = unquote(uri[len(FILES_URI) :])
+        try:
+            fd, info = service.files.open(files_owner(ctx), name)
+        except NaramarketError as exc:  # a bad name or no such file: not found either way
+            raise MCPError(INVALID_PARAMS, f"Resource not found: {uri}", data={"uri": uri}) from exc
+        with os.fdopen(fd, "rb") as source:
+            if info.st_size > MAX_RESOURCE:
+                raise MCPError(
+                    INVALID_PARAMS,
+                    f"{name} is {info.st_size} bytes, more than MCP resources carry here; "
+                    f"download it from /api/v1/files/{quote(name)}",
+                )
+            text = source.read().decode("utf-8-sig", errors="replace")
+        mime = _MIME.get(os.path.splitext(name)[1], "text/plain")
+        return types.ReadResourceResult(
+            contents=[types.TextResourceContents(uri=uri, mime_type=mime, text=text)]
+        )
 
     async def list_prompts(
         ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None

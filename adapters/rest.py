@@ -13,7 +13,7 @@ from naramarket.datago import CLIENT
 from naramarket.kernel import NaramarketError, Tool
 from naramarket.kernel.host import Kernel, json_schema
 
-from . import api_docs
+from . import api_docs, jobs
 from .http import (
     ClientGone,
     Draining,
@@ -217,6 +217,9 @@ def openapi(kernel: Kernel) -> dict[str, Any]:
                 "responses": {"200": {"description": "Event stream", "content": {"text/event-stream": {}}}},
             }
         }
+    job_paths, job_components = jobs.openapi_paths(_problems())
+    paths.update(job_paths)
+    components.update(job_components)
     info: dict[str, Any] = {"title": "naramarket", "version": __version__}
     if kernel.sandbox:
         info["description"] = (

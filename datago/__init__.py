@@ -24,7 +24,16 @@ from .aggregate import (
     quartiles,
     scan_records,
 )
-from .client import CLIENT, Client, client_factory, collect, collect_merged, make_http_client, normalise_key
+from .client import (
+    CLIENT,
+    Client,
+    background,
+    client_factory,
+    collect,
+    collect_merged,
+    make_http_client,
+    normalise_key,
+)
 from .envelope import Page
 from .errors import (
     AccessDenied,
@@ -92,6 +101,7 @@ __all__ = [
     "UnregisteredIp",
     "UpstreamError",
     "UpstreamUnavailable",
+    "background",
     "client_factory",
     "collect",
     "collect_merged",

@@ -7,9 +7,10 @@ date windows are in ``scan.py``.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
@@ -46,6 +47,7 @@ from .shared import (
 __all__ = [
     "CLIENT",
     "Client",
+    "background",
     "client_factory",
     "collect",
     "collect_merged",
@@ -61,6 +63,26 @@ USER_AGENT = "naramarket"
 # (05); HTTP failures carry no code. Never retried: 03 (empty), parameters, 12, 20, 22 (daily
 # quota), 30-32 (key).
 _RETRY_CODES = frozenset({"04", "05", "23"})
+
+_BACKGROUND: contextvars.ContextVar[bool] = contextvars.ContextVar("naramarket_background", default=False)
+BACKGROUND_PRIORITY = 1 << 30  # after every interactive page in the limiter's queue
+BACKGROUND_IN_FLIGHT = 3  # an export's pages in flight: a 999-row page is ~4 MB of JSON to hold
+
+
+@contextmanager
+def background() -> Iterator[None]:
+    """Upstream requests made inside (and in tasks started inside) yield to interactive ones.
+
+    Export jobs run in it: they share the cap and the rate limit with interactive calls but
+    queue behind them for both, and hold at most ``cap - 1`` slots (and at most
+    ``BACKGROUND_IN_FLIGHT``, which bounds an export's memory), so a call never waits for a whole
+    export.
+    """
+    token = _BACKGROUND.set(True)
+    try:
+        yield
+    finally:
+        _BACKGROUND.reset(token)
 
 
 def normalise_key(key: str) -> str:
@@ -128,6 +150,7 @@ class Client:
         register_secret(service_key)
         register_secret(self.service_key)
         self.limiter = PriorityLimiter(max(1, max_concurrency))
+        self._background_slots = anyio.Semaphore(max(1, min(BACKGROUND_IN_FLIGHT, max_concurrency - 1)))
         # The rate limit, shared cap, page cache and quota ledger are in process unless the
         # composition root hands in shared ones (shared.py); pages are cached only with a TTL.
         self.bucket: Pacer = pacer or TokenBucket(rate_limit)
@@ -229,6 +252,12 @@ class Client:
     ) -> tuple[Page[R], bytes]:
         _spend_request(op)
         await self._spend_quota(op)
+        if _BACKGROUND.get():  # an export job: after interactive calls for a slot and a token
+            async with self._background_slots:
+                self.observer.rate_limit_wait(await self.bucket.acquire(background=True))
+                with self.observer.upstream_request(op.name) as request:
+                    page, body = await self._send(op, query, page_no, priority + BACKGROUND_PRIORITY)
+                    return request.done(page), body
         self.observer.rate_limit_wait(await self.bucket.acquire())
         with self.observer.upstream_request(op.name) as request:
             page, body = await self._send(op, query, page_no, priority)
@@ -259,18 +288,17 @@ class Client:
                 # httpx's time-outs bound each phase; this bounds the whole exchange, so a
                 # server trickling bytes cannot hold a slot forever.
                 with anyio.fail_after(self.total_timeout):
-                    response = await self.http.get(op.path, params=query)
+                    # Read the body into bytes of our own: httpx's Response sits in a reference
+                    # cycle and kept its ``content`` (megabytes a page) until the cyclic GC ran.
+                    async with self.http.stream("GET", op.path, params=query) as response:
+                        content = b"".join([chunk async for chunk in response.aiter_bytes()])
             except (httpx.TimeoutException, TimeoutError):
                 raise UpstreamUnavailable(f"{op.name}: data.go.kr timed out") from None
             except httpx.RequestError as exc:  # transport errors, and bodies httpx cannot decode
                 raise UpstreamUnavailable(
                     f"{op.name}: connection to data.go.kr failed ({type(exc).__name__})"
                 ) from None
-        status, content = response.status_code, response.content
-        # httpx's response and its bound stream refer to each other: left as it is, every body
-        # (megabytes for a 999-row page) waits for a full garbage collection. Unbind it now.
-        response.stream = httpx.ByteStream(b"")
-        del response
+        status = response.status_code
         try:
             page = decode_page(content, codec_for(op.record), op.api)
         except UpstreamError as exc:

@@ -24,10 +24,16 @@ class TokenBucket:
         self._last = time.monotonic()
         self._lock = anyio.Lock()
 
-    async def acquire(self) -> float:
-        """Take one token, sleeping for it if needed; returns the seconds waited."""
+    async def acquire(self, *, background: bool = False) -> float:
+        """Take one token, sleeping for it if needed; returns the seconds waited.
+
+        A ``background`` caller (an export job) never reserves ahead: it waits until a whole
+        token is there, so interactive callers, who may reserve, always go first.
+        """
         if self.rate <= 0:
             return 0.0
+        if background:
+            return await self._acquire_spare()
         async with self._lock:
             now = time.monotonic()
             self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
@@ -37,6 +43,20 @@ class TokenBucket:
         if wait > 0:
             await anyio.sleep(wait)
         return wait
+
+    async def _acquire_spare(self) -> float:
+        waited = 0.0
+        while True:
+            async with self._lock:
+                now = time.monotonic()
+                self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+                self._last = now
+                if self._tokens >= 1:
+                    self._tokens -= 1
+                    return waited
+                wait = (1 - self._tokens) / self.rate
+            await anyio.sleep(wait)
+            waited += wait
 
 
 class PriorityLimiter:

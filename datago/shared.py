@@ -55,8 +55,9 @@ class PageCache(Protocol):
 class Pacer(Protocol):
     """The upstream rate limit (``TokenBucket`` in process)."""
 
-    async def acquire(self) -> float:
-        """Wait for the next request's turn; returns the seconds waited."""
+    async def acquire(self, *, background: bool = False) -> float:
+        """Wait for the next request's turn; returns the seconds waited (``background``: an export
+        job's request, which goes after interactive ones where the pacer can tell)."""
         ...
 
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from naramarket.adapters.http import Draining
 
-from naramarket import datago, observability, redis_state
+from naramarket import datago, exports, observability, redis_state
 from naramarket.kernel import Settings
 from naramarket.kernel.host import Kernel, Observer, register_secret
 
@@ -68,16 +68,20 @@ def make_kernel(
     def fell_back(part: str) -> None:  # Redis down or slow: counted in this kernel's registry
         redis_state.collector_for(_metrics(kernel).registry).fell_back(part)
 
+    observer = observer if observer is not None else observability.instruments()
+    metrics = observer.metrics if isinstance(observer, observability.Instruments) else None
     kernel = Kernel(
         settings,
         plugin_manager=plugin_manager,
-        observer=observer if observer is not None else observability.instruments(),
+        observer=observer,
         resources={
             datago.CLIENT: datago.client_factory(
                 transport=transport,
                 instrument=observability.instrument_httpx,
                 shared=redis_state.shared_state(on_fallback=fell_back),
-            )
+            ),
+            # After the client: jobs resumed at start-up call tools at once.
+            exports.EXPORTS: exports.export_factory(lambda: kernel, metrics=metrics),
         },
     )
     return kernel
@@ -157,9 +161,9 @@ def create_app(
     from starlette.applications import Starlette
 
     from naramarket import event_store
+    from naramarket.adapters import jobs, oauth, rest, sse
     from naramarket.adapters import mcp as mcp_adapter
     from naramarket.adapters import metrics as metrics_adapter
-    from naramarket.adapters import oauth, rest, sse
     from naramarket.adapters.auth import AuthMiddleware
     from naramarket.adapters.guard import CrossSiteGuard
     from naramarket.adapters.http import Draining
@@ -227,6 +231,7 @@ def create_app(
             *rest.routes(kernel, draining),
             *sse.routes(kernel, draining),
             *mcp_adapter.routes(manager, kernel, sessions),
+            *jobs.routes(kernel),
             *auth_server.routes(),
             *([] if kernel.settings.metrics_port else metrics_adapter.routes(kernel, metrics)),
         ],
@@ -243,7 +248,16 @@ def create_app(
         scopes_supported=scopes,
         guarded=("/mcp", "/api/v1/"),
         # Probes carry no tokens; /metrics is outside the guarded paths (NARAMARKET_METRICS_TOKEN).
-        public=("/api/v1/health", "/api/v1/health/ready", "/api/v1/server/info"),
+        public=(
+            "/api/v1/health",
+            "/api/v1/health/ready",
+            "/api/v1/server/info",
+            # The report's auth routes check their own credentials, as their /auth/... twins do.
+            "/api/v1/auth/token",
+            "/api/v1/auth/login",
+            "/api/v1/auth/me",
+            "/api/v1/auth/revoke",
+        ),
     )
     cross_site = CrossSiteGuard(guarded, allowed_hosts=allowed_hosts, cors_origins=cors_origins)
     observed = RequestTelemetry(cross_site, metrics=metrics)

@@ -270,8 +270,10 @@ def build_parser() -> argparse.ArgumentParser:
     mcp.set_defaults(func=cmd_mcp)
 
     from naramarket.cli_auth import add_parsers
+    from naramarket.cli_export import add_parser as add_export
 
     add_parsers(sub)
+    add_export(sub)
     return parser
 
 

@@ -211,15 +211,15 @@ class RedisPacer:
         self.key = f"{PREFIX}pace:{key_id}"
         self.local = TokenBucket(rate)
 
-    async def acquire(self) -> float:
-        """See ``datago.shared.Pacer``."""
+    async def acquire(self, *, background: bool = False) -> float:
+        """See ``datago.shared.Pacer`` (across replicas, background requests take turns like any)."""
         if self.rate <= 0:
             return 0.0
         interval = int(1_000_000 / self.rate)
         try:
             wait = int(await self.state.run("rate", self.state.redis.eval, _PACE, 1, self.key, interval))
         except SharedDown:
-            return await self.local.acquire()
+            return await self.local.acquire(background=background)
         seconds = wait / 1_000_000
         if seconds > 0:
             await anyio.sleep(seconds)

@@ -20,7 +20,17 @@ from .middleware import (
     send_auth_error,
     www_authenticate,
 )
-from .resource import ALGORITHMS, LEEWAY, DenyList, JwksKeys, KeySource, Revocations, TokenVerifier
+from .resource import (
+    ALGORITHMS,
+    LEEWAY,
+    DenyList,
+    JwksKeys,
+    KeySource,
+    Revocations,
+    TokenVerifier,
+    loopback_alias,
+    shown,
+)
 
 __all__ = [
     "ALGORITHMS",
@@ -41,7 +51,9 @@ __all__ = [
     "bearer_token",
     "check_bind",
     "is_loopback",
+    "loopback_alias",
     "resources",
     "send_auth_error",
+    "shown",
     "www_authenticate",
 ]

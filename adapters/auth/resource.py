@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import httpx
 import jwt
@@ -150,6 +151,12 @@ class TokenVerifier:
             return _Trusted(issuer, self.external, (self.external_audience or "",), require_jti=False)
         if self.embedded is not None and issuer == base:
             return _Trusted(base, self.embedded, resources(base), True, self.embedded_algorithms)
+        if self.embedded is not None and isinstance(issuer, str) and loopback_alias(issuer, base):
+            # A loopback server is reached as localhost and as 127.0.0.1 alike (the README uses one,
+            # the banner prints the other): a token issued through one is good on the other.
+            return _Trusted(
+                issuer, self.embedded, (*resources(issuer), *resources(base)), True, self.embedded_algorithms
+            )
         raise _invalid("the token was not issued by a trusted issuer")
 
     async def verify(self, token: str, *, base: str) -> Principal:
@@ -161,7 +168,7 @@ class TokenVerifier:
             raise _invalid("the token is not a well-formed JWT") from None
         alg = header.get("alg")
         if not isinstance(alg, str) or alg not in ALGORITHMS:
-            raise _invalid("the token's signing algorithm is not accepted")
+            raise _invalid(f"signing algorithm {shown(alg)} is not accepted")
         trusted = self._trusted(unverified.get("iss"), base)
         if alg not in trusted.algorithms:  # e.g. RS256 naming the embedded server's ES256 key
             raise _invalid("the token's signing algorithm is not accepted")
@@ -205,6 +212,30 @@ class TokenVerifier:
             client_id=client_id if isinstance(client_id, str) else None,
             issuer=trusted.issuer,
         )
+
+
+def loopback_alias(issuer: str, base: str) -> bool:
+    """True when ``issuer`` is this loopback server under another loopback name (same scheme and port)."""
+    a, b = urlsplit(issuer), urlsplit(base)
+    try:
+        same_port = a.port == b.port
+    except ValueError:
+        return False
+    return (
+        a.scheme == b.scheme
+        and same_port
+        and a.path.rstrip("/") == b.path.rstrip("/")
+        and is_loopback(a.hostname)
+        and is_loopback(b.hostname)
+    )
+
+
+def shown(value: object) -> str:
+    """A caller's value as error texts show it: never a Python repr such as ``None`` or ``'x'``."""
+    if value is None or value == "":
+        return "(missing)"
+    text = "".join(c if c.isprintable() else "?" for c in str(value))
+    return f'"{text[:40]}"'
 
 
 def _invalid(detail: str) -> Unauthorized:

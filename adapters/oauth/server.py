@@ -28,7 +28,7 @@ from starlette.routing import BaseRoute, Route
 
 from naramarket.kernel import Principal, Settings, Unauthorized
 
-from ..auth import JwksKeys, TokenVerifier, base_url, bearer_token, resources
+from ..auth import JwksKeys, TokenVerifier, base_url, bearer_token, resources, shown
 from ..http import JSONResponse, problem_response
 from . import pages
 from .keys import ALGORITHM, KeyRing
@@ -227,7 +227,9 @@ class AuthServer:
             elif grant_type == "password" and self.settings.auth_password_grant:
                 body = await self._password(request, form.get("username"), form.get("password"), form)
             else:
-                raise OAuthError("unsupported_grant_type", f"grant_type {grant_type!r} is not enabled")
+                if not grant_type:
+                    raise OAuthError("invalid_request", "grant_type is required (e.g. client_credentials)")
+                raise OAuthError("unsupported_grant_type", f"grant_type {shown(grant_type)} is not enabled")
         except OAuthError as exc:
             return exc.response()
         return JSONResponse(body, headers=NO_STORE)
@@ -500,8 +502,17 @@ class AuthServer:
         return JSONResponse(body, headers={"Cache-Control": "max-age=300"})
 
     def routes(self) -> list[BaseRoute]:
-        """The OAuth endpoints and the well-known metadata."""
+        """The OAuth endpoints and well-known metadata; the report's routes also under ``/api/v1/auth``."""
         return [
+            *(
+                Route(f"/api/v1/auth/{name}", endpoint, methods=[method])
+                for name, endpoint, method in (
+                    ("token", self.token, "POST"),
+                    ("login", self.login, "POST"),
+                    ("me", self.me, "GET"),
+                    ("revoke", self.revoke, "POST"),
+                )
+            ),
             Route("/.well-known/oauth-protected-resource", self.protected_resource_metadata, methods=["GET"]),
             Route(
                 "/.well-known/oauth-protected-resource/mcp", self.protected_resource_metadata, methods=["GET"]

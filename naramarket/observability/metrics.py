@@ -87,6 +87,18 @@ class Metrics:
             "Seconds spent waiting for the rate limiter.",
             registry=r,
         )
+        self.export_jobs = Gauge(
+            "naramarket_export_jobs",
+            "Export jobs by state (queued, running, paused, done, failed, cancelled).",
+            ["state"],
+            registry=r,
+        )
+        self.export_rows = Counter(
+            "naramarket_export_rows", "Rows written by export jobs, by format.", ["format"], registry=r
+        )
+        self.export_bytes = Counter(
+            "naramarket_export_bytes", "Bytes written by export jobs, by format.", ["format"], registry=r
+        )
         if process:  # resource metrics: CPU, memory, file descriptors, GC, Python version
             ProcessCollector(registry=r)
             PlatformCollector(registry=r)

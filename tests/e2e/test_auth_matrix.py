@@ -68,6 +68,7 @@ ARGUMENTS: dict[str, dict[str, Any]] = {
     "search_item_procurements": {"category": "책상", "limit": 5},
     "search_item_procurement_totals": {"category": "책상", "limit": 5},
     "search_categories": {"words": "노트북"},
+    "start_export": {"tool": "crawl_list", "params": {"category": "데스크톱컴퓨터", "limit": 10}},
 }
 CASES = ["none", "wrong", "right"]
 ONLY_READ, ONLY_ADMIN = frozenset({READ}), frozenset({ADMIN})

@@ -15,7 +15,8 @@ import pytest
 from tests.conftest import ROOT
 
 PLUGIN_FILES = sorted((ROOT / "plugins").rglob("*.py"))
-PUBLIC = {"naramarket.kernel", "naramarket.datago", "naramarket.datago.g2b"}
+# naramarket.exports: the export service (EXPORTS, JobView) that the ``exports`` plugin drives.
+PUBLIC = {"naramarket.kernel", "naramarket.datago", "naramarket.datago.g2b", "naramarket.exports"}
 
 
 def imported_modules(path: Path) -> list[str]:
