@@ -31,8 +31,12 @@ async def test_an_agent_starts_an_export_follows_it_and_reads_the_file(served: S
         (job,) = status.structured_content["jobs"]
         assert job["state"] == "done" and job["rows"] == 300
         assert progress and progress[-1] == 300
-        resources = (await client.list_resources()).resources
-        assert [r.name for r in resources] == [job["file"]]
+        resources = [
+            r
+            for r in (await client.list_resources()).resources
+            if str(r.uri).startswith("naramarket://files/")
+        ]
+        assert [r.name for r in resources] == [job["file"]]  # (besides the catalog and the glossary)
         read = await client.read_resource(resources[0].uri)
         text = read.contents[0].text
         assert text.startswith("product_id,category,") and "데스크톱컴퓨터" in text
