@@ -25,10 +25,6 @@ from .vocab import (
 )
 
 __all__ = [
-    "PRODUCT_ITEMS",
-    "ProductFacts",
-    "product_facts",
-    "product_number",
     "CONTRACT_AMOUNTS",
     "CONTRACT_DATES",
     "CONTRACT_FIELDS",
@@ -36,11 +32,13 @@ __all__ = [
     "NOTICE_FIELDS",
     "NOTICE_KINDS",
     "PROCESS_LISTS",
+    "PRODUCT_ITEMS",
     "TITLE_WORDS",
     "WINNER_FIELDS",
     "AwardFacts",
     "ContractFacts",
     "NoticeFacts",
+    "ProductFacts",
     "award_facts",
     "company_values",
     "contract_facts",
@@ -54,6 +52,8 @@ __all__ = [
     "number_kind",
     "pool_for",
     "pool_name",
+    "product_facts",
+    "product_number",
     "title",
 ]
 

@@ -130,11 +130,11 @@ class Universe:
         # A mall product id pins the product's facts (``entities.product_facts``): in a lookup by
         # id that id, in a list one made from the row's 품명 and supplier (``_apply_product``).
         self.product_field = (
-            "prdctIdntNo"
-            if schema.op.service == _MALL and "prdctIdntNo" in schema.template
-            else None
+            "prdctIdntNo" if schema.op.service == _MALL and "prdctIdntNo" in schema.template else None
         )
         self.product_lookup = o.fields.get("prdctIdntNo") if self.product_field else None
+        # 가격정보 rows: a 가격게시번호 of their own (the catalog has no sample of its format).
+        self.price_notice = "prceNticeNo" in schema.template
         self.line_fields = [(q, a) for q, a in _LINE_FIELDS if q in schema.template or a in schema.template]
 
     def minute_of(self, i: int) -> int:
@@ -252,6 +252,10 @@ class Universe:
                 row[name] = str(i + 1)
             if product is not None:
                 row["prdctIdntNo"] = product[0]
+            if self.price_notice and item.price and "prce" in row:  # 가격정보 of a goods 품명: its price
+                row.update(_price_split(item.price, h))
+            if self.price_notice:  # 가격게시번호: the year it was published and its place in it
+                row["prceNticeNo"] = f"{year}{(self.key + i) % 10**7:07d}"
             if facts is not None:
                 if self.notice_field is not None:
                     row[self.notice_field] = number
@@ -406,6 +410,13 @@ _PRODUCT_PRICES = ("cntrctPrceAmt", "prdctUprc")  # 계약가격, 물품단가: 
 # (quantity, amount) pairs of one product line: the amount is the quantity times the unit price.
 _LINE_FIELDS = (("prdctQty", "prdctAmt"), ("dlvrReqQty", "dlvrReqAmt"), ("sumQty", "sumAmt"),
                 ("", "orderSumAmt"))  # fmt: skip
+
+
+def _price_split(typical: int, h: int) -> dict[str, str]:
+    """가격, 재료비 and 노무비 of a goods 품명 on a price list: its typical price ±25%, 80% material."""
+    price = int(round(typical * 1.25 ** (unit_float(h >> 3) * 2 - 1), -1 if typical >= 1000 else 0))
+    material = price * 4 // 5
+    return {"prce": str(price), "mtrlcst": str(material), "lbrcst": str(price - material)}
 
 
 def _within(price: int, bounds: tuple[int | None, int | None]) -> int:
