@@ -10,6 +10,14 @@ rows come ordered, by what they print there. Without such a mode, or when the mo
 date, it is the record's main date (``rgstDt``, ``bidNtceDt`` …: ``RecordSchema.anchor_fields``);
 otherwise the main date is put back before it by that field's usual offset (``schema.ModePlan``).
 
+Identifiers that other services print pin the record's core facts, whatever operation answers:
+a 입찰공고번호 its notice (``entities.notice_facts``), a 통합계약번호 its contract, and in the mall
+(``ShoppingMallPrdctInfoService``) a 물품식별번호 its product (``entities.product_facts``). A list
+row prints the number made from its own date (notices, contracts) or from its 품명 and supplier
+(products), so the lookup by that number answers the same facts. Limits: a 품명 or company made up
+around an unknown code has no product id of its own (such rows keep a random id), and a product's
+세부품명 is always the ``…01`` one of its 품명.
+
 No record lies in the future (``timeline``): the timeline ends before the app was created, the
 gateway serves only the prefix stamped before the request's minute, and ``rows(…, now)`` empties
 the event dates of a record that are still ahead of ``now`` (``schema.is_scheduled``).

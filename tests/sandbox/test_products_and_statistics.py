@@ -79,8 +79,8 @@ async def test_period_statistics_answer_each_month_of_the_range(client: httpx.As
     assert int(rows[0]["arsltSumAmt"]) == sum(int(r["arsltSumAmt"]) for r in monthly)
     year = await _items(client, "getTotlPubPrcrmntSttus", srchBssYear="2025")
     earlier = await _items(client, "getTotlPubPrcrmntSttus", srchBssYear="2024")
-    march = [r for r in year if r["bssMnth"] == "03" and r["statDivNm"] == "월별"][0]
-    before = [r for r in earlier if r["bssMnth"] == "03" and r["statDivNm"] == "월별"][0]
+    march = next(r for r in year if r["bssMnth"] == "03" and r["statDivNm"] == "월별")
+    before = next(r for r in earlier if r["bssMnth"] == "03" and r["statDivNm"] == "월별")
     assert march["bssYear1Amt"] == before["bssYearAmt"]  # last year's column is last year's figure
 
 
