@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from mcp import Client, StdioServerParameters
 
-from tests.conftest import BIN, sandbox_environ
+from tests.conftest import BIN, MALL_TOOLS, sandbox_environ
 
 from .venvs import build_wheel
 
@@ -32,5 +32,5 @@ async def test_uvx_runs_the_wheel_as_an_mcp_stdio_server(tmp_path: Path) -> None
     async with Client(params, mode="legacy") as client:
         tools = [t.name for t in (await client.list_tools()).tools]
         result = await client.call_tool("crawl_list", {"category": "데스크톱컴퓨터", "limit": 3})
-    assert tools == ["crawl_list"]
+    assert sorted(tools) == list(MALL_TOOLS)
     assert result.is_error is not True and len(result.structured_content["items"]) == 3
