@@ -32,11 +32,13 @@ __all__ = [
     "NOTICE_FIELDS",
     "NOTICE_KINDS",
     "PROCESS_LISTS",
+    "PRODUCT_ITEMS",
     "TITLE_WORDS",
     "WINNER_FIELDS",
     "AwardFacts",
     "ContractFacts",
     "NoticeFacts",
+    "ProductFacts",
     "award_facts",
     "company_values",
     "contract_facts",
@@ -50,6 +52,8 @@ __all__ = [
     "number_kind",
     "pool_for",
     "pool_name",
+    "product_facts",
+    "product_number",
     "title",
 ]
 
@@ -402,3 +406,59 @@ def award_facts(seed: int, number: str) -> AwardFacts | None:
     rate = f"{100 * contract.amount / facts.price:.3f}"
     bidders = 2 + stable_hash(seed, "bidders", number) % 30
     return AwardFacts(contract_no, contract.corp, contract.amount, rate, bidders, opened, contract.concluded)
+
+
+# -- mall products: a 물품식별번호 names its product, and so its facts, in every mall answer -------
+
+PRODUCT_ITEMS: tuple[Item, ...] = (*GOODS, *SERVICES, *WORKS)  # the 품명 a product id can encode
+_PRODUCT_SPACE = 10**7
+_PRODUCT_MUL = 3_141_593  # odd and not a multiple of 5: a bijection of [0, 10**7)
+_PRODUCT_INV = pow(_PRODUCT_MUL, -1, _PRODUCT_SPACE)
+_PRODUCT_ADD = 1_234_567
+_PRODUCT_SLOTS = 64  # items and companies per id: both vocabularies are smaller
+_LEGAL_FORMS = re.compile(r"^(주식회사|\(주\)|\(유\))\s*")
+
+
+class ProductFacts(NamedTuple):
+    """What every mall operation says about one product id (``product_facts``)."""
+
+    item: int  # index into PRODUCT_ITEMS: 품명, 물품분류번호, 세부품명 (…01), unit
+    corp: int  # index into vocab.COMPANIES: the contractor (계약업체) who supplies it
+    maker: int  # index into vocab.COMPANIES: 제조사 (often the contractor itself)
+    spec: str  # 물품규격명: the 품명's typical spec, then brand and model
+    price: int  # 계약단가 (KRW): the unit price in contract lists, delivery and procurement lines
+
+
+def product_number(item: int, corp: int, serial: int) -> str:
+    """The 8-digit 물품식별번호 of product ``serial`` of 품명 ``item`` supplied by company ``corp``.
+
+    The number encodes (item, corp, serial) through a fixed bijection, so it looks like the real
+    ones (2xxxxxxx) and ``product_facts`` reads the 품명 and supplier back from it.
+    """
+    serial %= _PRODUCT_SPACE // (_PRODUCT_SLOTS * _PRODUCT_SLOTS)
+    n = (serial * _PRODUCT_SLOTS + corp) * _PRODUCT_SLOTS + item
+    return str(2 * _PRODUCT_SPACE + (n * _PRODUCT_MUL + _PRODUCT_ADD) % _PRODUCT_SPACE)
+
+
+@functools.lru_cache(maxsize=8192)
+def product_facts(seed: int, number: str) -> ProductFacts:
+    """A product's facts, a pure function of (seed, number): lists, lookups and tables agree.
+
+    Numbers ``product_number`` makes decode to their 품명 and supplier (so a category or supplier
+    search lists ids of that category and supplier); any other id gets goods facts from its hash.
+    """
+    h = stable_hash(seed, "product", number)
+    item = corp = -1
+    if number.isdigit():
+        n = ((int(number) % _PRODUCT_SPACE - _PRODUCT_ADD) * _PRODUCT_INV) % _PRODUCT_SPACE
+        item, corp = n % _PRODUCT_SLOTS, (n // _PRODUCT_SLOTS) % _PRODUCT_SLOTS
+    if not (0 <= item < len(PRODUCT_ITEMS) and 0 <= corp < len(COMPANIES)):
+        item, corp = h % len(GOODS), (h >> 8) % len(COMPANIES)
+    maker = corp if (h >> 20) % 3 else (h >> 24) % len(COMPANIES)
+    of = PRODUCT_ITEMS[item]
+    brand = _LEGAL_FORMS.sub("", COMPANIES[maker].name)
+    model = f"{chr(65 + (h >> 30) % 26)}{chr(65 + (h >> 35) % 26)}-{100 + (h >> 40) % 9900}"
+    base = of.price or (1 + (h >> 14) % 900) * 10 ** (4 + (h >> 50) % 3)
+    value = base * 1.25 ** (((h >> 54) % 1000) / 999 * 2 - 1)  # the 품명's typical price ±25%
+    price = int(round(value, -1 if value >= 1000 else 0))
+    return ProductFacts(item, corp, maker, f"{of.spec}, {brand}, {model}", price)

@@ -14,13 +14,14 @@ from xml.sax.saxutils import escape
 
 import anyio
 
-from . import classification, products
+from . import classification, products, statistics
 from .catalog import Operation
 from .config import FaultKind, SandboxConfig
 from .connection import drop_connection
 from .dates import Bounds, exceeds, parse_bound
 from .envelopes import Reply, gateway_error, no_data, provider_error, success
 from .state import SandboxState
+from .timeline import format_minute
 
 __all__ = ["Gateway"]
 
@@ -110,6 +111,9 @@ class Gateway:
         table = classification.rows(op.name, params)
         if op.name == "getPrdctIndvAtrbInfoList02":  # a product's attributes agree with the product
             table = products.attribute_rows(self.state, params)
+        if table is None:  # statistics: figures per month or per 품명 (``statistics``)
+            ym = format_minute(self.state.clock(), 0, "ym")
+            table = statistics.rows(op, params, config.seed, int(ym[:4]) * 12 + int(ym[4:]) - 1)
         if table is not None:  # a reference table (물품분류), not dated records
             if not table:
                 return no_data(page_no, num_rows, as_json=as_json)

@@ -1,8 +1,9 @@
 """One mall product's attribute tables, consistent with what the gateway says about that product.
 
-A product (물품식별번호) is whatever the MAS contract-product operation answers for a lookup by that
-id (``getMASCntrctPrdctInfoList`` + ``prdctIdntNo``). Two attribute tables are built from that row,
-so they agree with it:
+A product (물품식별번호) is what its id says (``entities.product_facts``: 품명, supplier, maker,
+spec, unit price), printed alike by every mall operation that lists it (contract products, 등록상품,
+납품요구 lines, 특정품목, 벤처나라) and by the MAS lookup by that id (``getMASCntrctPrdctInfoList`` +
+``prdctIdntNo``). Two attribute tables are built from that lookup's row, so they agree with it:
 
 - the official 품목개별속성정보 (``getPrdctIndvAtrbInfoList02``), one row per attribute;
 - the fake of the mall web site's attribute page (``MallPage``: ``POST /mall/gm/gms/gmsf/GdsDtlInfo/

@@ -10,6 +10,14 @@ rows come ordered, by what they print there. Without such a mode, or when the mo
 date, it is the record's main date (``rgstDt``, ``bidNtceDt`` …: ``RecordSchema.anchor_fields``);
 otherwise the main date is put back before it by that field's usual offset (``schema.ModePlan``).
 
+Identifiers that other services print pin the record's core facts, whatever operation answers:
+a 입찰공고번호 its notice (``entities.notice_facts``), a 통합계약번호 its contract, and in the mall
+(``ShoppingMallPrdctInfoService``) a 물품식별번호 its product (``entities.product_facts``). A list
+row prints the number made from its own date (notices, contracts) or from its 품명 and supplier
+(products), so the lookup by that number answers the same facts. Limits: a 품명 or company made up
+around an unknown code has no product id of its own (such rows keep a random id), and a product's
+세부품명 is always the ``…01`` one of its 품명.
+
 No record lies in the future (``timeline``): the timeline ends before the app was created, the
 gateway serves only the prefix stamped before the request's minute, and ``rows(…, now)`` empties
 the event dates of a record that are still ahead of ``now`` (``schema.is_scheduled``).
@@ -26,7 +34,7 @@ from .fields import KEY_FIELDS
 from .matching import Filters, Overrides, resolve
 from .schema import AMOUNT_BUCKETS, BASE_ROWS, DATE_PROFILES, RecordSchema
 from .timeline import WORK_MINUTES, WORK_START, Timeline, format_minute
-from .vocab import COMPANIES, INSTITUTIONS, Item
+from .vocab import COMPANIES, INSTITUTIONS, Company, Item
 
 __all__ = ["Filters", "Universe", "universe_size"]
 
@@ -39,7 +47,8 @@ def universe_size(op: Operation, filters: Filters, seed: int, rows: dict[str, in
 
     A name search that matches nothing in the sandbox's world has none (``matching``).
     """
-    if resolve(op, filters, seed) is None:
+    overrides = resolve(op, filters, seed)
+    if overrides is None or not _product_matches(op, overrides, seed):
         return 0
     if op.name in rows:
         return rows[op.name]
@@ -54,6 +63,17 @@ def universe_size(op: Operation, filters: Filters, seed: int, rows: dict[str, in
             return 1 + (h % 3 if "ChgHstry" in op.name or "Lmt" in op.name else 0)
         size = max(1, int(size * (0.05 + 0.35 * unit_float(h))))
     return size
+
+
+def _product_matches(op: Operation, o: Overrides, seed: int) -> bool:
+    """False for a lookup by a product id whose 품명 or supplier is not the one also searched."""
+    number = o.fields.get("prdctIdntNo") if op.service == _MALL else None
+    if not number:
+        return True
+    facts = entities.product_facts(seed, number)
+    return (not o.item or entities.PRODUCT_ITEMS[facts.item] in o.item) and (
+        not o.corp or COMPANIES[facts.corp] in o.corp
+    )
 
 
 class Universe:
@@ -115,6 +135,15 @@ class Universe:
         # What the record's timestamp dates: its notice, its opening, or something after both.
         self.notice_role = "notice" if "notice" in groups else "opening" if "opening" in groups else "other"
         self._item_frag_cache: dict[Item, dict[str, str]] = {}
+        # A mall product id pins the product's facts (``entities.product_facts``): in a lookup by
+        # id that id, in a list one made from the row's 품명 and supplier (``_apply_product``).
+        self.product_field = (
+            "prdctIdntNo" if schema.op.service == _MALL and "prdctIdntNo" in schema.template else None
+        )
+        self.product_lookup = o.fields.get("prdctIdntNo") if self.product_field else None
+        # 가격정보 rows: a 가격게시번호 of their own (the catalog has no sample of its format).
+        self.price_notice = "prceNticeNo" in schema.template
+        self.line_fields = [(q, a) for q, a in _LINE_FIELDS if q in schema.template or a in schema.template]
 
     def minute_of(self, i: int) -> int:
         """Timestamp (minute since EPOCH) of record ``i``: evenly spread, jittered, monotonic.
@@ -209,6 +238,11 @@ class Universe:
                 row.update(s.item_amounts(item, bucket))
             else:
                 row.update(s.amount_fragment(bucket))
+            product = None
+            if self.product_field is not None:
+                corp = _pick(o.corp, h >> 19) or COMPANIES[corp_index]
+                product = self._apply_product(row, item, corp, h)
+                item = entities.PRODUCT_ITEMS[product[1].item] if product else item
             day = minute // 1440
             if now is not None and day * 1440 + event_reach[profile] > now:
                 row.update(s.date_fragment_until(profile, day, now))
@@ -224,6 +258,12 @@ class Universe:
                 row[spec.name] = spec.value(i, year)
             for name in s.rank_fields:
                 row[name] = str(i + 1)
+            if product is not None:
+                row["prdctIdntNo"] = product[0]
+            if self.price_notice and item.price and "prce" in row:  # 가격정보 of a goods 품명: its price
+                row.update(_price_split(item.price, h))
+            if self.price_notice:  # 가격게시번호: the year it was published and its place in it
+                row["prceNticeNo"] = f"{year}{(self.key + i) % 10**7:07d}"
             if facts is not None:
                 if self.notice_field is not None:
                     row[self.notice_field] = number
@@ -263,6 +303,41 @@ class Universe:
     def _contract_of(self, stamp: int, second: int) -> str:
         """The number of the contract a listed record (timestamp ``stamp``) belongs to."""
         return entities.contract_number(stamp, self.notice_kind, entities.quarter_of(second))
+
+    def _apply_product(
+        self, row: dict[str, str], item: Item, corp: Company, h: int
+    ) -> tuple[str, entities.ProductFacts] | None:
+        """Print the facts of the row's product; its (id, facts) (None: the row keeps its own).
+
+        A lookup by id prints that id's facts; a list row prints the id of a product of the row's
+        (pinned) 품명 and supplier. A 품명 or company made up around an unknown code has no id
+        of its own: such rows keep their values and a random id.
+        """
+        number = self.product_lookup
+        if not number:
+            item_index, corp_index = _PRODUCT_INDEX.get(item), _CORP_INDEX.get(corp)
+            if item_index is None or corp_index is None:
+                return None
+            number = entities.product_number(item_index, corp_index, h >> 40)
+        facts = entities.product_facts(self.schema.seed, number)
+        row.update(self._item_frag(entities.PRODUCT_ITEMS[facts.item]))
+        row.update(self.schema.corp_frags[facts.corp])
+        for name in _PRODUCT_SPECS:
+            if name in row:
+                row[name] = facts.spec
+        if "prdctMakrNm" in row:
+            row["prdctMakrNm"] = COMPANIES[facts.maker].name
+        for name in _PRODUCT_PRICES:
+            if name in row:
+                row[name] = str(facts.price)
+        # Lines (납품요구 상세, 특정품목 조달내역 and totals, 벤처나라 주문): quantity x that price.
+        quantity = 1 + (h >> 8) % 40
+        for qty_field, amount_field in self.line_fields:
+            if qty_field in row:
+                row[qty_field] = str(quantity)
+            if amount_field in row:
+                row[amount_field] = str(quantity * facts.price)
+        return number, facts
 
     def _apply_contract(self, row: dict[str, str], contract: entities.ContractFacts, now: int | None) -> None:
         """Print the contract's amounts and 계약체결일자 (unless still ahead of ``now``)."""
@@ -333,6 +408,23 @@ class Universe:
         if frag is None:
             frag = self._item_frag_cache[item] = self.schema.item_fragment(item)
         return frag
+
+
+_MALL = "ShoppingMallPrdctInfoService"
+_PRODUCT_INDEX = {item: k for k, item in enumerate(entities.PRODUCT_ITEMS)}
+_CORP_INDEX = {corp: k for k, corp in enumerate(COMPANIES)}
+_PRODUCT_SPECS = ("prdctSpecNm", "prdctIdntNoNm")  # 물품규격명
+_PRODUCT_PRICES = ("cntrctPrceAmt", "prdctUprc")  # 계약가격, 물품단가: the product's unit price
+# (quantity, amount) pairs of one product line: the amount is the quantity times the unit price.
+_LINE_FIELDS = (("prdctQty", "prdctAmt"), ("dlvrReqQty", "dlvrReqAmt"), ("sumQty", "sumAmt"),
+                ("", "orderSumAmt"))  # fmt: skip
+
+
+def _price_split(typical: int, h: int) -> dict[str, str]:
+    """가격, 재료비 and 노무비 of a goods 품명 on a price list: its typical price ±25%, 80% material."""
+    price = int(round(typical * 1.25 ** (unit_float(h >> 3) * 2 - 1), -1 if typical >= 1000 else 0))
+    material = price * 4 // 5
+    return {"prce": str(price), "mtrlcst": str(material), "lbrcst": str(price - material)}
 
 
 def _within(price: int, bounds: tuple[int | None, int | None]) -> int:

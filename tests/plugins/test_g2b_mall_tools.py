@@ -352,3 +352,78 @@ async def test_every_wire_param_sent_is_a_catalogued_param_of_its_operation() ->
 
 def test_tools_module_lists_its_tools() -> None:
     assert set(orders.__all__) >= {"search_delivery_requests", "get_delivery_request"}
+
+
+# -- one product id, the same product everywhere (sandbox consistency) ---------------------------
+
+FACTS = ("category", "category_no", "detail_category_no", "spec", "maker", "price", "company", "company_no")
+
+
+def facts_of(row: dict[str, Any]) -> dict[str, Any]:
+    return {name: row[name] for name in FACTS}
+
+
+@pytest.mark.parametrize("kind", ["MAS", "단가", "제3자단가"])
+async def test_a_listed_product_id_looks_up_the_same_product(http: httpx.AsyncClient, kind: str) -> None:
+    body = await call(
+        http, "search_mall_products", {"kind": kind, "category": "데스크톱컴퓨터", "limit": 8, **YEAR_SPAN}
+    )
+    rows = body["items"]
+    assert len(rows) == 8 and len({r["product_id"] for r in rows}) > 1
+    for row in rows:
+        assert row["category"] == "데스크톱컴퓨터"  # a category search lists ids of that category
+        detail = await call(http, "get_product", {"product_id": row["product_id"], "kind": kind})
+        assert detail["found"] is True
+        assert facts_of(detail["product"]) == facts_of(row)
+        assert all(facts_of(offer) == facts_of(row) for offer in detail["offers"])
+        table = {a["name"]: a["value"] for a in detail["attributes"]}
+        assert table["품명"] == row["category"] and table["제조사"] == row["maker"]
+
+
+async def test_a_crawl_list_product_id_looks_up_the_same_product(http: httpx.AsyncClient) -> None:
+    listed = (
+        await http.post(
+            "/api/v1/tools/crawl_list", json={"category": "노트북컴퓨터", "limit": 5, **YEAR_SPAN}
+        )
+    ).json()["items"]
+    assert listed
+    for row in listed:
+        detail = await call(http, "get_product", {"product_id": row["product_id"], "mall_page": False})
+        assert facts_of(detail["product"]) == facts_of(row)
+
+
+async def test_a_supplier_search_lists_ids_of_that_supplier(http: httpx.AsyncClient) -> None:
+    first = (await call(http, "search_mall_products", {"limit": 1, **YEAR_SPAN}))["items"][0]
+    supplier = first["company"]
+    rows = (await call(http, "search_mall_products", {"supplier": supplier, "limit": 5, **YEAR_SPAN}))[
+        "items"
+    ]
+    assert rows and all(r["company"] == supplier for r in rows)
+    for row in rows[:3]:
+        detail = await call(http, "get_product", {"product_id": row["product_id"], "mall_page": False})
+        assert detail["product"]["company"] == supplier
+
+
+async def test_a_delivery_item_names_a_product_the_mall_lists(http: httpx.AsyncClient) -> None:
+    items = (await call(http, "search_delivery_items", {"category": "데스크톱컴퓨터", "limit": 5, **MONTH}))[
+        "items"
+    ]
+    assert items
+    for item in items:
+        detail = await call(http, "get_product", {"product_id": item["product_id"], "mall_page": False})
+        product = detail["product"]
+        assert detail["found"] is True and product["category"] == item["category"] == "데스크톱컴퓨터"
+        assert product["spec"] == item["spec"] and product["company_no"] == item["company_no"]
+        assert product["price"] == item["unit_price"]  # the line pays the product's contract price
+        assert item["amount"] == item["unit_price"] * item["quantity"]
+
+
+async def test_a_product_id_with_another_category_finds_nothing(http: httpx.AsyncClient) -> None:
+    product_id = await a_product_id(http)  # a 노트북컴퓨터
+    same = await call(
+        http, "search_mall_products", {"product_id": product_id, "category": "노트북컴퓨터", **YEAR_SPAN}
+    )
+    other = await call(
+        http, "search_mall_products", {"product_id": product_id, "category": "복합기", **YEAR_SPAN}
+    )
+    assert [r["product_id"] for r in same["items"]] == [product_id] and other["items"] == []

@@ -66,8 +66,29 @@ async def test_statistics_rows_keep_the_gateway_values(http: httpx.AsyncClient) 
     body = await call(http, "get_procurement_statistics", arguments_of("by_contract_method"))
     labels = {c["label"] for c in body["items"][0]["breakdown"]}
     assert {"일반경쟁", "제한경쟁", "지명경쟁", "수의계약"} <= labels
-    # The sandbox prints one 기준년월 on every statistics row (it does not spread them over the range).
-    assert all(re.fullmatch(r"\d{4}-\d{2}", r["period"]) for r in body["items"])
+    assert all(row["total_count"] == sum(c["count"] for c in row["breakdown"]) for row in body["items"])
+
+
+async def test_statistics_rows_spread_over_the_months_asked_and_add_up(http: httpx.AsyncClient) -> None:
+    arguments = {"view": "by_kind", "start_month": "2025-11", "end_month": "2026-02", "limit": 50}
+    rows = (await call(http, "get_procurement_statistics", arguments))["items"]
+    monthly = [r for r in rows if r["category"] == "월별"]
+    assert [r["period"] for r in monthly] == ["2025-11", "2025-12", "2026-01", "2026-02"]
+    assert len({r["total_amount"] for r in monthly}) == 4  # each month its own figures
+    whole = [r for r in rows if r["category"] == "전체"]
+    assert len(whole) == 1 and whole[0]["total_amount"] == sum(r["total_amount"] for r in monthly)
+    running = [r for r in rows if r["category"] == "누계"]
+    assert running[-1]["total_count"] == sum(r["total_count"] for r in monthly)
+    # A month's figures do not depend on the range asked.
+    one = {"view": "by_kind", "start_month": "2026-01", "end_month": "2026-01"}
+    again = (await call(http, "get_procurement_statistics", one))["items"]
+    assert [r for r in again if r["category"] == "월별"] == [monthly[2]]
+
+
+async def test_price_rows_carry_a_price_notice_number(http: httpx.AsyncClient) -> None:
+    body = await call(http, "search_prices", {"source": "materials", "field": "building", "limit": 20})
+    numbers = [i["notice_no"] for i in body["items"]]
+    assert all(re.fullmatch(r"\d{11}", n) for n in numbers) and len(set(numbers)) == len(numbers)
 
 
 @pytest.mark.parametrize(
