@@ -461,6 +461,9 @@ async def collect(
         op,
         params,
         window=window if window is not None else (query.start_date, query.end_date),
+        # No dates given: a continued call keeps the range its first call resolved (a default such
+        # as "the last 30 days" must not move under a cursor at midnight).
+        window_from_cursor=query.start_date is None and query.end_date is None,
         limit=query.limit,
         order=query.order,
         cursor=query.cursor,
@@ -496,6 +499,9 @@ async def collect_merged(
         ctx.resources[CLIENT],
         parts,
         window=window if window is not None else (query.start_date, query.end_date),
+        # No dates given: a continued call keeps the range its first call resolved (a default such
+        # as "the last 30 days" must not move under a cursor at midnight).
+        window_from_cursor=query.start_date is None and query.end_date is None,
         limit=query.limit,
         order=query.order,
         cursor=query.cursor,

@@ -35,7 +35,7 @@ from .scan import _STOPS, ItemsCallback, PageFailure, ProgressCallback
 if TYPE_CHECKING:
     from .client import Client
 
-__all__ = ["ScanRun", "checked_window", "collect_listing", "scan_listing"]
+__all__ = ["ScanRun", "checked_window", "collect_listing", "scan_listing", "with_window"]
 
 R = TypeVar("R", bound=Record)
 Window = tuple[dt.datetime, dt.datetime]  # inclusive, minute precision (the gateway's)
@@ -216,8 +216,12 @@ async def collect_listing(
     keep: Callable[[R], bool] | None = None,
     on_items: ItemsCallback | None = None,
     on_progress: ProgressCallback | None = None,
+    window_from_cursor: bool = False,
 ) -> Listing[R]:
     """At most ``limit`` records of ``op`` within ``window``, in ``order``, continuable by ``cursor``.
+
+    ``window_from_cursor``: the window is a default (the caller gave no dates), so a continued call
+    scans the range the cursor's first call resolved.
 
     ``keep`` is a filter the gateway does not offer: only records it accepts count toward
     ``limit`` (``total_count`` still counts the upstream's rows), and ``next`` continues right
@@ -230,6 +234,8 @@ async def collect_listing(
     """
     base = {k: v for k, v in params.items() if v is not None}
     dates = checked_window(window)
+    if cursor and window_from_cursor and dates is not None:
+        dates = Cursor.window_of(cursor) or dates
     if op.order_by is None:
         order = "oldest"  # the upstream's own order: there is no date to order by
     query = fingerprint(op.path, sorted(base.items()), [str(d) for d in dates or ()], order)
@@ -239,8 +245,14 @@ async def collect_listing(
     run = await scan_listing(
         client, op, base, dates, limit, order, previous, page_size, budget, keep, on_items, on_progress
     )
-    next_cursor = run.state.cursor(query, previous, page_size).encode() if run.reason else None
+    next_cursor = with_window(run.state.cursor(query, previous, page_size), dates) if run.reason else None
     return run.listing(client, next_cursor, next_arguments)
+
+
+def with_window(cursor: Cursor, dates: tuple[dt.date, dt.date] | None) -> str:
+    """``cursor``, encoded with the date range its query scans (see ``Cursor.window_of``)."""
+    window = [dates[0].isoformat(), dates[1].isoformat()] if dates is not None else []
+    return msgspec.structs.replace(cursor, window=window).encode()
 
 
 @dataclass

@@ -9,6 +9,7 @@ was not fetched. ``summary_text()`` is the compact form MCP shows a model.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 
@@ -181,10 +182,25 @@ class Cursor(msgspec.Struct, kw_only=True, omit_defaults=True):
     skip: int = 0  # without a date to order by: records of the upstream's own order already given
     page_size: int = 0  # ...counted in pages of this size
     query: str = ""  # fingerprint of the query it belongs to
+    window: list[str] = msgspec.field(default_factory=list)  # the date range scanned (ISO), if any
 
     def encode(self) -> str:
         """The cursor as an opaque URL-safe string."""
         return base64.urlsafe_b64encode(msgspec.json.encode(self)).decode().rstrip("=")
+
+    @classmethod
+    def window_of(cls, text: str) -> tuple[dt.date, dt.date] | None:
+        """The date range a cursor's query scanned (None when unreadable or without one).
+
+        A call continued without explicit dates scans the range its first call resolved, not a
+        default recomputed later: "the last 30 days" past midnight would be another query.
+        """
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+            window = msgspec.json.decode(raw, type=cls).window
+            return (dt.date.fromisoformat(window[0]), dt.date.fromisoformat(window[1])) if window else None
+        except (ValueError, IndexError, msgspec.DecodeError, msgspec.ValidationError):
+            return None  # decode() refuses it with the caller's message
 
     @classmethod
     def decode(cls, text: str, *, query: str, order: Order) -> Cursor:

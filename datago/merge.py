@@ -24,7 +24,16 @@ import msgspec
 from naramarket.kernel import UpstreamError
 from naramarket.kernel.host import problem
 
-from .collect import ScanRun, _bucket, _is_date_field, _order_value, _short_id, checked_window, scan_listing
+from .collect import (
+    ScanRun,
+    _bucket,
+    _is_date_field,
+    _order_value,
+    _short_id,
+    checked_window,
+    scan_listing,
+    with_window,
+)
 from .listing import DEFAULT_LIMIT, Cursor, Listing, Order, Problem, Reason, fingerprint
 from .operation import Operation
 from .records import KST, Record
@@ -56,6 +65,7 @@ async def collect_merged_listing(
     keep: Callable[[R], bool] | None = None,
     on_items: ItemsCallback | None = None,
     on_progress: ProgressCallback | None = None,
+    window_from_cursor: bool = False,
 ) -> Listing[R]:
     """At most ``limit`` records of all ``parts`` (operation, parameters) merged in ``order``.
 
@@ -71,6 +81,8 @@ async def collect_merged_listing(
         raise ValueError("merged operations must all order by a date of the same precision")
     bases = [{k: v for k, v in params.items() if v is not None} for _, params in parts]
     dates = checked_window(window)
+    if cursor and window_from_cursor and dates is not None:
+        dates = Cursor.window_of(cursor) or dates
     query = fingerprint(
         "merged",
         [[op.path, sorted(base.items())] for op, base in zip(ops, bases, strict=True)],
@@ -109,7 +121,7 @@ async def collect_merged_listing(
     reason = min(reasons, key=_PRIORITY.index) if reasons else None
     stopped = next((run for run in finished if run.reason == reason and run.error is not None), None)
     missing = "; ".join(run.missing for run in finished if run.missing) or None
-    next_cursor = _cursor(taken, previous, query, order).encode() if reason is not None else None
+    next_cursor = with_window(_cursor(taken, previous, query, order), dates) if reason is not None else None
     items = [record for _, _, record in taken]
     if items and on_items is not None:
         await on_items(items)

@@ -323,3 +323,33 @@ async def test_a_filter_the_gateway_lacks_keeps_the_limit_and_next_exact(limit: 
                 break
             cursor = listing.next["cursor"]
     assert got == [d for d in every_day(start, end)[::-1] if int(d[-2:]) % 2 == 0]
+
+
+@pytest.mark.parametrize("order", ["newest", "oldest"])
+async def test_a_default_window_does_not_move_under_a_cursor_at_midnight(order: str) -> None:
+    # "The last 30 days" resolved on the first call; the next call, after midnight, resolves a
+    # range one day later. Continued without dates, it scans the first call's range: every record
+    # once, nothing refused as "another query".
+    first_day = (dt.date(2025, 1, 1), dt.date(2025, 1, 30))
+    next_day = (dt.date(2025, 1, 2), dt.date(2025, 1, 31))
+    async with engine(DatedServer()) as upstream:
+        listing = await upstream.collect(DAILY_ROWS, {}, window=first_day, page_size=10, limit=7, order=order)
+        got = ids(listing)
+        while listing.next is not None:
+            listing = await upstream.collect(
+                DAILY_ROWS,
+                {},
+                window=next_day,
+                page_size=10,
+                limit=7,
+                order=order,
+                cursor=listing.next["cursor"],
+                window_from_cursor=True,
+            )
+            got += ids(listing)
+        whole = await upstream.collect(DAILY_ROWS, {}, window=first_day, page_size=10, limit=ALL, order=order)
+        assert got == ids(whole)
+        # Dates the caller gave are the caller's: a cursor from another range is still refused.
+        first = await upstream.collect(DAILY_ROWS, {}, window=first_day, page_size=10, limit=7, order=order)
+        with pytest.raises(InvalidParams, match="another query"):
+            await upstream.collect(DAILY_ROWS, {}, window=next_day, cursor=first.next["cursor"], order=order)
