@@ -22,7 +22,7 @@ from typing import Annotated, Any, Final, Literal
 import anyio
 import msgspec
 
-from naramarket.datago import CLIENT, Listing, ListQuery, Record, collect
+from naramarket.datago import CLIENT, Listing, ListQuery, Record, collect, collect_merged
 from naramarket.datago.g2b import KST, G2bOperation
 from naramarket.kernel import Context, Params, Register, hookimpl, tool
 
@@ -76,6 +76,7 @@ KEYWORD_PARAM: Final = {
     "Frgcpt": "prdctClsfcNoNm",
 }
 DEFAULT_DAYS = 30
+ALL: Final = ("전체", "all")  # every kind at once (merged by 계약일자)
 _NUMBER = r"^[0-9A-Za-z-]{1,40}$"
 # Bounds sit on the str, the description on the whole optional field (outside anyOf, where
 # clients and models read it).
@@ -90,10 +91,10 @@ class SearchContracts(ListQuery):
     """Parameters of ``search_contracts`` (dates are 계약체결일자, both or neither)."""
 
     kind: Annotated[
-        Kind,
+        Kind | Literal["전체", "all"],
         msgspec.Meta(
             description="업무구분 / kind: 물품 (goods, default), 공사 (works), 용역 (services)"
-            ", 외자 (foreign)"
+            ", 외자 (foreign), or 전체/all for every kind at once, merged newest first"
         ),
     ] = "물품"
     keyword: Annotated[
@@ -149,10 +150,18 @@ class SearchContracts(ListQuery):
         super().__post_init__()
         if self.notice_no and self.request_no:
             raise ValueError("notice_no, request_no: give one of them")
-        if KINDS[self.kind] == "Frgcpt":
+        if self.kind not in ALL and KINDS[self.kind] == "Frgcpt":
             for name in ("method", "central"):
                 if getattr(self, name) is not None:
                     raise ValueError(f"{name}: the gateway has no such filter for 외자 contracts")
+
+    def kinds(self) -> list[str]:
+        """The kinds to search (operation suffixes): the one named, or all (without 외자 when a
+        filter it lacks is given)."""
+        if self.kind not in ALL:
+            return [KINDS[self.kind]]
+        foreign_lacks = self.method is not None or self.central is not None
+        return [k for k in dict.fromkeys(KINDS.values()) if not (k == "Frgcpt" and foreign_lacks)]
 
 
 def _wire_params(p: SearchContracts, kind: str) -> dict[str, str | None]:
@@ -272,8 +281,9 @@ def company_filter(company: str) -> Any:
     description=(
         "나라장터 계약(물품·공사·용역·외자)을 계약체결일자 기간, 기관(계약기관/수요기관), 이름(품명·공사명·"
         "용역명), 계약방법, 업체(사업자등록번호 또는 업체명), 공고번호·요청번호로 찾습니다. '이 업체와 맺은 "
-        "계약', '이 기관의 이번 달 용역 계약', '이 공고로 맺은 계약'을 볼 때 씁니다. 한 번에 한 업무구분만 "
-        "조회하며 기본은 물품입니다. 기본값: 오늘까지 최근 30일 체결분, 최신 체결순, 최대 50건. 더 있으면 "
+        "계약', '이 기관의 이번 달 용역 계약', '이 공고로 맺은 계약'을 볼 때 씁니다. 업무구분은 기본 "
+        "물품이고 '전체'면 모든 업무구분을 최신순으로 합쳐 찾습니다. "
+        "기본값: 오늘까지 최근 30일 체결분, 최신 체결순, 최대 50건. 더 있으면 "
         "complete가 false이고 응답의 next를 그대로 인자로 넘겨 이어받습니다. 업체 조건은 게이트웨이에 "
         "없어 업체목록을 읽으며 맞는 것만 돌려주므로(total_count는 거르기 전 건수) 기간을 좁히면 빠릅니다. "
         "계약 하나의 세부·변경·삭제 이력은 get_contract. "
@@ -282,7 +292,8 @@ def company_filter(company: str) -> Any:
         "(contracting or demand), name (품명/공사명/용역명), contract method, contractor (business "
         "registration number or name), or the bid notice or procurement request they came from. Use it "
         "for 'contracts signed with this company', 'this agency's service contracts this month', or "
-        "'the contract of this notice'. One kind per call, 물품 by default. Defaults: concluded in the "
+        "'the contract of this notice'. One kind per call, 물품 by default; kind 전체 (all) searches "
+        "every kind at once, merged newest first. Defaults: concluded in the "
         "last 30 days up to today (KST), newest first, at most 50. When more exist `complete` is false: "
         "call again with the answer's `next` as the arguments. The gateway cannot filter by company, so "
         "`company` reads the contracts' 업체목록 and returns the matches (`total_count` counts rows "
@@ -293,23 +304,22 @@ def company_filter(company: str) -> Any:
     scopes=("g2b:read",),
 )
 async def search_contracts(ctx: Context, p: SearchContracts) -> Listing[Contract]:
-    """Contracts of one kind from the 나라장터검색조건 operation, optionally of one company."""
-    kind = KINDS[p.kind]
-    op = SEARCH[kind]
-    params = _wire_params(p, kind)
+    """Contracts of one kind (or all, merged) by the 나라장터검색조건, optionally of one company."""
+    kinds = p.kinds()
     numbered = bool(p.notice_no or p.request_no)
     window = None if numbered else p.dates_or_last(DEFAULT_DAYS, today=dt.datetime.now(KST).date())
     # The gateway cannot filter by company: the library passes over other companies' rows and
     # reads big pages while it does (a filter may read many rows per match).
-    return await collect(
-        ctx,
-        op,
-        params,
-        p,
-        window=window if window is not None else (None, None),
-        keep=company_filter(p.company) if p.company else None,
-        page_size=p.page_size or (500 if p.company else None),
-    )
+    keep = company_filter(p.company) if p.company else None
+    page_size = p.page_size or (500 if p.company else None)
+    span = window if window is not None else (None, None)
+    if len(kinds) == 1:
+        kind = kinds[0]
+        return await collect(
+            ctx, SEARCH[kind], _wire_params(p, kind), p, window=span, keep=keep, page_size=page_size
+        )
+    parts = [(SEARCH[kind], _wire_params(p, kind)) for kind in kinds]
+    return await collect_merged(ctx, parts, p, window=span, keep=keep, page_size=page_size)
 
 
 # -- one contract ------------------------------------------------------------------------------------

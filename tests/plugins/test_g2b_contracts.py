@@ -313,3 +313,40 @@ async def test_every_wire_param_sent_is_a_catalogued_param_of_its_operation() ->
         assert required <= set(query), (path, required - set(query))
         used.add(path)
     assert used == {f"/1230000/{op.path}" for op in records.OPERATIONS}  # every declared op is exercised
+
+
+# -- every kind at once --------------------------------------------------------------------------
+
+
+async def follow(http: httpx.AsyncClient, arguments: dict[str, Any]) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for _ in range(200):
+        body = await call(http, "search_contracts", arguments)
+        items += body["items"]
+        if body["complete"]:
+            return items
+        arguments = body["next"]
+    raise AssertionError("next never completed")
+
+
+async def test_kind_all_merges_every_kind_newest_first_and_next_walks_the_union(
+    http: httpx.AsyncClient,
+) -> None:
+    week = {"start_date": "2026-10-01", "end_date": "2026-10-07"}
+    first = await call(http, "search_contracts", {"kind": "전체", "limit": 30, **week})
+    # (`kind` is the gateway's 업무구분명: 물품, 공사, 일반용역/기술용역, 외자)
+    assert len({i["kind"] for i in first["items"]}) >= 3 and {"물품", "공사"} <= {
+        i["kind"] for i in first["items"]
+    }
+    dates = [i["contract_date"] for i in first["items"]]
+    assert dates == sorted(dates, reverse=True)
+    merged = await follow(http, {"kind": "all", "limit": 40, **week})
+    each: list[dict[str, Any]] = []
+    for kind in ("물품", "공사", "용역", "외자"):
+        each += await follow(http, {"kind": kind, "limit": 500, **week})
+    key = [(i["kind"], i["contract_no"], i.get("contract_seq", "")) for i in merged]
+    assert len(key) == len(set(key))
+    assert sorted(key) == sorted((i["kind"], i["contract_no"], i.get("contract_seq", "")) for i in each)
+    # A filter 외자 lacks leaves 외자 out instead of refusing the call.
+    body = await call(http, "search_contracts", {"kind": "전체", "method": "수의계약", "limit": 20, **week})
+    assert body["items"] and "외자" not in {i["kind"] for i in body["items"]}
