@@ -53,7 +53,7 @@ from .errors import (
 from .limits import RetryPolicy
 from .listing import DEFAULT_LIMIT, MAX_LIMIT, Listing, ListQuery, Order, Problem, Reason
 from .operation import DATA_GO_KR, DAY, MONTH, WEEK, YEAR, Api, Operation, RangeLimit, split_windows
-from .records import KST, KstDateTime, Record, derived, wire
+from .records import KST, KstDateTime, Record, derived, specialise, wire
 from .scan import PageFailure
 
 __all__ = [
@@ -110,6 +110,7 @@ __all__ = [
     "normalise_key",
     "quartiles",
     "scan_records",
+    "specialise",
     "split_windows",
     "wire",
 ]

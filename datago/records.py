@@ -24,7 +24,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
 
-__all__ = ["KST", "KstDateTime", "Record", "RecordCodec", "codec_for", "derived", "wire"]
+__all__ = ["KST", "KstDateTime", "Record", "RecordCodec", "codec_for", "derived", "specialise", "wire"]
 
 # Korea has not observed DST since 1988, so a fixed offset is exact and needs no tz database.
 KST = dt.timezone(dt.timedelta(hours=9), "KST")
@@ -59,6 +59,22 @@ def derived(description: str) -> msgspec.Meta:
     a subclass's default.
     """
     return msgspec.Meta(description=description, extra_json_schema={_DERIVED_KEY: True})
+
+
+def specialise(record: type[R], suffix: str, **defaults: Any) -> type[R]:
+    """A subclass of ``record`` whose ``derived()`` attributes default to ``defaults``.
+
+    E.g. one record type per 업무구분 operation, each saying its kind:
+    ``specialise(BidNotice, "Thng", kind="물품")``.
+    """
+    hints = typing.get_type_hints(record, include_extras=True)
+    for name in defaults:
+        if name not in hints or not _is_derived(list(typing.get_args(hints[name])[1:])):
+            raise TypeError(f"{record.__name__}.{name} is not a derived() attribute")
+    fields = [(name, hints[name], value) for name, value in defaults.items()]
+    return msgspec.defstruct(  # type: ignore[return-value]
+        f"{record.__name__}{suffix}", fields, bases=(record,), module=record.__module__
+    )
 
 
 WireValue = str | int | float | None

@@ -13,11 +13,11 @@ it imports only ``naramarket.kernel`` and ``naramarket.datago``.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
-from naramarket.datago import Listing, ListQuery, collect
+from naramarket.datago import Listing, ListQuery, collect, collect_merged
 from naramarket.datago.g2b import KST
 from naramarket.kernel import Context, Register, hookimpl, tool
 
@@ -52,10 +52,11 @@ class SearchAwards(ListQuery):
     """Parameters of ``search_awards``: a kind, opening dates (both or neither) and filters."""
 
     kind: Annotated[
-        Kind,
+        Kind | Literal["전체", "all"],
         msgspec.Meta(
             description="업무구분 / kind of procurement: 물품 (goods), 공사 (works), 용역 (services) "
-            "or 외자 (foreign); English labels are accepted too"
+            "or 외자 (foreign); English labels are accepted too; 전체/all for every kind at once, "
+            "merged newest first"
         ),
     ]
     title: Annotated[
@@ -169,7 +170,8 @@ def award_params(p: SearchAwards) -> dict[str, str | None]:
     name="search_awards",
     title=("낙찰 목록 검색", "Search awards (successful bids)"),
     description=(
-        "나라장터 낙찰(최종낙찰자) 목록을 업무구분(물품/공사/용역/외자)별로 개찰일시 기준으로 검색합니다. "
+        "나라장터 낙찰(최종낙찰자) 목록을 업무구분(물품/공사/용역/외자, '전체'면 모두 합쳐)별로 개찰일시 "
+        "기준으로 검색합니다. "
         "'이 기관의 최근 서버 구매 입찰은 누가 몇 %에 낙찰받았나', '이 업체(사업자등록번호)가 낙찰받은 "
         "공사' 같은 질문에 씁니다. 수요기관/공고기관명, 공고명, 낙찰업체 사업자등록번호, 참가제한지역, "
         "업종, 추정가격 범위, 세부품명번호, 국제입찰 여부로 거릅니다. 업체명만 알면 먼저 "
@@ -178,8 +180,9 @@ def award_params(p: SearchAwards) -> dict[str, str | None]:
         "false이고 next를 그대로 인자로 넘겨 이어받습니다. "
         '예: {"kind": "물품", "demand_agency": "경기도", "title": "서버", "limit": 10}',
         "Successful bids (final winners) on 나라장터 by kind (물품 goods, 공사 works, 용역 services, "
-        "외자 foreign), by opening date. Use it for 'who won this agency's recent server purchases "
-        "and at what rate' or 'the works this company (business registration no.) won'. Filters: "
+        "외자 foreign; 전체/all merges every kind), by opening date. Use it for 'who won this "
+        "agency's recent server purchases and at what rate' or 'the works this company (business "
+        "registration no.) won'. Filters: "
         "demand or notice agency name/code, words of the title, the winner's business registration "
         "no., participation region (시도 name or code), industry, estimated price range, detailed "
         "product no., international or domestic. The gateway cannot filter winners by company name: "
@@ -194,12 +197,14 @@ def award_params(p: SearchAwards) -> dict[str, str | None]:
     open_world=True,
 )
 async def search_awards(ctx: Context, p: SearchAwards) -> Listing[Award]:
-    """Awards of one kind, newest opening first, month by month."""
-    op = AWARD_SEARCH[KIND_LABEL[p.kind]]
+    """Awards of one kind (or all, merged), newest opening first, month by month."""
     # inqryDiv 3 looks a notice up by its number, whenever it opened: no date window then.
     today = dt.datetime.now(KST).date()
     window = (None, None) if p.notice_no else p.dates_or_last(DEFAULT_DAYS, today=today)
-    return await collect(ctx, op, award_params(p), p, window=window)
+    params = award_params(p)
+    if p.kind in ("전체", "all"):  # every kind's operation takes the same parameters
+        return await collect_merged(ctx, [(op, params) for op in AWARD_SEARCH.values()], p, window=window)
+    return await collect(ctx, AWARD_SEARCH[KIND_LABEL[p.kind]], params, p, window=window)
 
 
 @hookimpl

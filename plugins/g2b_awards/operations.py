@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from naramarket.datago import MONTH, Operation
+from naramarket.datago import MONTH, Operation, specialise
 from naramarket.datago.g2b import ENGLISH_KINDS, KIND_SUFFIXES, G2bOperation, kind_suffixes
 
 from .records import Award, Bidder, Failure, Opening, Rebid, ReservePrice
@@ -56,7 +56,7 @@ AWARD_SEARCH: dict[str, G2bOperation[Award]] = {
     label: G2bOperation(
         SERVICE,
         f"getScsbidListSttus{suffix}PPSSrch",
-        record=Award,
+        record=specialise(Award, suffix, kind=label),
         range_limit=MONTH,
         dedupe_on=_ROW_ID,
         order_by="opened_at",
@@ -67,7 +67,12 @@ AWARD_SEARCH: dict[str, G2bOperation[Award]] = {
 # One notice's award (inqryDiv 4: 입찰공고번호), its opening summary (inqryDiv 4) and its
 # multiple reserve prices (inqryDiv 2: 입찰공고번호).
 AWARDS_BY_NOTICE: dict[str, G2bOperation[Award]] = {
-    label: G2bOperation(SERVICE, f"getScsbidListSttus{suffix}", record=Award, dedupe_on=_ROW_ID)
+    label: G2bOperation(
+        SERVICE,
+        f"getScsbidListSttus{suffix}",
+        record=specialise(Award, suffix, kind=label),
+        dedupe_on=_ROW_ID,
+    )
     for label, suffix in _SUFFIX.items()
 }
 OPENINGS: dict[str, G2bOperation[Opening]] = {

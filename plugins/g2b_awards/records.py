@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, ClassVar
 
-from naramarket.datago import KstDateTime, Record, wire
+from naramarket.datago import KstDateTime, Record, derived, wire
 
 __all__ = ["Award", "Bidder", "Failure", "Opening", "Rebid", "ReservePrice"]
 
@@ -22,6 +22,7 @@ class Award(Record):
 
     summary_fields: ClassVar[tuple[str, ...]] = (
         "opened_at",
+        "kind",
         "notice_no",
         "title",
         "winner",
@@ -53,6 +54,9 @@ class Award(Record):
     demand_agency_code: Annotated[str, wire("dminsttCd", "수요기관코드 / demand agency code")] = ""
     demand_agency: Annotated[str, wire("dminsttNm", "수요기관명 / demand agency (buyer)")] = ""
     registered_at: Annotated[KstDateTime | None, wire("rgstDt", "등록일시 / registered (KST)")] = None
+    kind: Annotated[
+        str, derived("업무구분 / kind: 물품, 공사, 용역 or 외자 (from the operation that answered)")
+    ] = ""
 
 
 class Opening(Record):

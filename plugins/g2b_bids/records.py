@@ -11,7 +11,7 @@ from typing import Annotated, ClassVar, TypeVar
 
 import msgspec
 
-from naramarket.datago import KstDateTime, Record, derived, wire
+from naramarket.datago import KstDateTime, Record, derived, specialise, wire
 
 __all__ = [
     "Attachment",
@@ -322,9 +322,4 @@ class Attachment(msgspec.Struct, kw_only=True):
 
 def with_kind(record: type[N], label: str, code: str) -> type[N]:
     """``record`` as one kind's operation answers it: ``kind`` is that kind's label (code: Thng...)."""
-    return msgspec.defstruct(  # type: ignore[return-value]
-        f"{record.__name__}{code}",
-        [("kind", Annotated[str, derived(KIND_DESCRIPTION)], label)],
-        bases=(record,),
-        module=__name__,
-    )
+    return specialise(record, code, kind=label)

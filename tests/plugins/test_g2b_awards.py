@@ -274,13 +274,19 @@ def catalog_operations() -> dict[str, Catalogued]:
 
 
 def wire_fields(record: type) -> set[str]:
+    """The gateway fields a record reads; every attribute is wire() or derived() (set by the record)."""
     hints = typing.get_type_hints(record, include_extras=True)
-    names = set()
+    names, derived = set(), set()
     for name in record.__struct_fields__:
         for meta in typing.get_args(hints[name])[1:]:
             if isinstance(meta, msgspec.Meta) and meta.extra_json_schema:
-                names.add(meta.extra_json_schema["x-upstream-field"])
-    assert len(names) == len(record.__struct_fields__), f"{record.__name__}: a field without wire()"
+                if "x-derived" in meta.extra_json_schema:
+                    derived.add(name)
+                else:
+                    names.add(meta.extra_json_schema["x-upstream-field"])
+    assert len(names) + len(derived) == len(record.__struct_fields__), (
+        f"{record.__name__}: a field without wire()"
+    )
     return names
 
 
@@ -351,3 +357,15 @@ def test_kinds_map_onto_the_catalogued_inquiry_modes() -> None:
         assert ops[op.name].modes.get("4") == "입찰공고번호", op.name
     for op in operations.RESERVE_PRICES.values():
         assert ops[op.name].modes.get("2") == "입찰공고번호", op.name
+
+
+async def test_kind_all_merges_every_kind_newest_first(app) -> None:
+    _, http, _ = app
+    body = (await http.post("/api/v1/tools/search_awards", json={"kind": "전체", "limit": 40})).json()
+    one = (await http.post("/api/v1/tools/search_awards", json={"kind": "공사", "limit": 5})).json()
+    kinds = {i["kind"] for i in body["items"]}
+    assert len(kinds) >= 3 and kinds <= {"물품", "공사", "용역", "외자"}
+    opened = [i["opened_at"] for i in body["items"]]
+    assert opened == sorted(opened, reverse=True)
+    assert body["next"]["kind"] == "전체"
+    assert {i["kind"] for i in one["items"]} == {"공사"}
