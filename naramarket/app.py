@@ -241,7 +241,7 @@ def create_app(
     app = Starlette(
         routes=[
             *rest.routes(kernel, draining),
-            *sse.routes(kernel, draining),
+            *sse.routes(kernel, draining, event_store.RedisStreamLog(events_redis) if events_redis else None),
             *mcp_adapter.routes(manager, kernel, sessions),
             *jobs.routes(kernel),
             *auth_server.routes(),
