@@ -53,6 +53,7 @@ KEEPALIVE_SECONDS = 15.0
 STREAM_TTL = 600.0  # seconds a finished stream's events stay resumable
 STREAM_EVENTS = 20_000  # events kept per stream (a longer stream resumes only near its end)
 POLL_SECONDS = 0.25  # how often a resumed stream that is still running looks for new events
+REPLAY_IDLE = 60.0  # a resumed stream with no new event for this long ends (its replica died)
 TERMINAL = frozenset({"result", "error"})
 
 Logged = tuple[int, str, bytes]  # event id, event name, JSON data
@@ -81,8 +82,9 @@ class StreamLog(Protocol):
         """Keep ``events`` (in order) of the stream ``stream_id`` opened by ``owner``."""
         ...
 
-    async def read(self, stream_id: str, after: int) -> tuple[str | None, list[Logged]] | None:
-        """``(owner, events with an id above after)``, or None for a stream not (or no longer) kept."""
+    async def read(self, stream_id: str, after: int) -> tuple[str | None, list[Logged], bool] | None:
+        """``(owner, events with an id above after, finished)``, or None for a stream not (or no
+        longer) kept; ``finished`` once its final event (``result`` or ``error``) is kept."""
         ...
 
 
@@ -99,7 +101,7 @@ class MemoryStreamLog:
         per_stream: int = STREAM_EVENTS,
     ) -> None:
         self.max_streams, self.max_bytes, self.ttl, self.per_stream = max_streams, max_bytes, ttl, per_stream
-        # stream id -> (owner, events, [expires, bytes]); the least recently written first
+        # stream id -> (owner, events, [expires, bytes, finished]); the least recently written first
         self._streams: OrderedDict[str, tuple[str | None, deque[Logged], list[float]]] = OrderedDict()
         self._bytes = 0
 
@@ -118,22 +120,23 @@ class MemoryStreamLog:
         """See ``StreamLog``."""
         kept = self._streams.get(stream_id)
         if kept is None:
-            kept = self._streams[stream_id] = (owner, deque(maxlen=self.per_stream), [0.0, 0])
+            kept = self._streams[stream_id] = (owner, deque(maxlen=self.per_stream), [0.0, 0, 0])
         size = sum(len(e[2]) for e in events)
         kept[1].extend(events)
         kept[2][0] = time.monotonic() + self.ttl
         kept[2][1] += size
+        kept[2][2] = kept[2][2] or any(e[1] in TERMINAL for e in events)
         self._bytes += size
         self._streams.move_to_end(stream_id)
         self._forget_old()
 
-    async def read(self, stream_id: str, after: int) -> tuple[str | None, list[Logged]] | None:
+    async def read(self, stream_id: str, after: int) -> tuple[str | None, list[Logged], bool] | None:
         """See ``StreamLog``."""
         self._forget_old()
         kept = self._streams.get(stream_id)
         if kept is None:
             return None
-        return kept[0], [e for e in kept[1] if e[0] > after]
+        return kept[0], [e for e in kept[1] if e[0] > after], bool(kept[2][2])
 
 
 class Event(msgspec.Struct):
@@ -303,7 +306,7 @@ def routes(kernel: Kernel, draining: Draining | None = None, log: StreamLog | No
             )
             return problem_response(missing, request)
         return StreamingResponse(
-            _replay(log, stream_id, after, kept[1]),
+            _replay(log, stream_id, after, kept[1], kept[2]),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no", "X-Stream-Id": stream_id},
         )
@@ -314,22 +317,29 @@ def routes(kernel: Kernel, draining: Draining | None = None, log: StreamLog | No
     ]
 
 
-async def _replay(log: StreamLog, stream_id: str, after: int, events: list[Logged]) -> AsyncIterator[bytes]:
-    """The kept events after ``after``; while the stream still runs (elsewhere), what comes next."""
-    quiet_since = anyio.current_time()
+async def _replay(
+    log: StreamLog, stream_id: str, after: int, events: list[Logged], finished: bool
+) -> AsyncIterator[bytes]:
+    """The kept events after ``after``; while the stream still runs (elsewhere), what comes next.
+
+    Ends after the final event, or after ``REPLAY_IDLE`` seconds without a new one (the replica
+    running the call died: no final event will come).
+    """
+    last_news = quiet_since = anyio.current_time()
     while True:
         for event_id, name, data in events:
             after = event_id
             yield _format(event_id, name, data)
-            if name in TERMINAL:
-                return
+        now = anyio.current_time()
+        if finished or (now - last_news >= REPLAY_IDLE and not events):
+            return
         if events:
-            quiet_since = anyio.current_time()
-        elif anyio.current_time() - quiet_since >= KEEPALIVE_SECONDS:
-            quiet_since = anyio.current_time()
+            last_news = quiet_since = now
+        elif now - quiet_since >= KEEPALIVE_SECONDS:
+            quiet_since = now
             yield b": keep-alive\n\n"
         await anyio.sleep(POLL_SECONDS)
         kept = await log.read(stream_id, after)
         if kept is None:
             return  # expired meanwhile
-        events = kept[1]
+        _, events, finished = kept

@@ -16,7 +16,7 @@ from typing import Any
 from mcp.server.streamable_http import EventCallback, EventId, EventMessage, EventStore, StreamId
 from mcp_types import JSONRPCMessage, jsonrpc_message_adapter
 
-from naramarket.adapters.sse import STREAM_EVENTS, STREAM_TTL, Logged, MemoryStreamLog
+from naramarket.adapters.sse import STREAM_EVENTS, STREAM_TTL, TERMINAL, Logged, MemoryStreamLog
 from naramarket.redis_state import PREFIX, RedisState, SharedDown
 
 __all__ = ["MemoryEventStore", "RedisEventStore", "RedisStreamLog"]
@@ -117,13 +117,13 @@ class RedisStreamLog:
         self.per_stream = per_stream
         self.local = MemoryStreamLog(ttl=ttl, per_stream=per_stream)
 
-    def _keys(self, stream_id: str) -> tuple[str, str]:
+    def _keys(self, stream_id: str) -> tuple[str, str, str]:
         key = f"{PREFIX}sse:{stream_id}"
-        return key, key + ":owner"
+        return key, key + ":owner", key + ":done"
 
     async def append(self, stream_id: str, owner: str | None, events: list[Logged]) -> None:
         """See ``adapters.sse.StreamLog``."""
-        key, owner_key = self._keys(stream_id)
+        key, owner_key, done_key = self._keys(stream_id)
 
         async def push() -> None:
             pipe = self.state.redis.pipeline(transaction=False)
@@ -133,6 +133,8 @@ class RedisStreamLog:
                 )
             pipe.expire(key, self.ttl)
             pipe.set(owner_key, owner or "", ex=self.ttl)
+            if any(name in TERMINAL for _, name, _ in events):
+                pipe.set(done_key, "1", ex=self.ttl)
             await pipe.execute()
 
         try:
@@ -140,19 +142,19 @@ class RedisStreamLog:
         except SharedDown:
             await self.local.append(stream_id, owner, events)
 
-    async def read(self, stream_id: str, after: int) -> tuple[str | None, list[Logged]] | None:
+    async def read(self, stream_id: str, after: int) -> tuple[str | None, list[Logged], bool] | None:
         """See ``adapters.sse.StreamLog``."""
-        key, owner_key = self._keys(stream_id)
+        key, owner_key, done_key = self._keys(stream_id)
 
-        async def fetch() -> tuple[Any, Any]:
+        async def fetch() -> list[Any]:
             pipe = self.state.redis.pipeline(transaction=False)
+            pipe.exists(done_key)  # before the entries: "done" is set after the final entry
             pipe.get(owner_key)
             pipe.xrange(key, f"{after + 1}-0", "+")
-            owner, entries = await pipe.execute()
-            return owner, entries
+            return list(await pipe.execute())
 
         try:
-            owner, entries = await self.state.run("sse_events", fetch)
+            done, owner, entries = await self.state.run("sse_events", fetch)
         except SharedDown:
             return await self.local.read(stream_id, after)
         if owner is None:
@@ -161,4 +163,4 @@ class RedisStreamLog:
             (int(bytes(entry_id).split(b"-")[0]), bytes(fields[b"e"]).decode(), bytes(fields[b"d"]))
             for entry_id, fields in entries
         ]
-        return bytes(owner).decode() or None, events
+        return bytes(owner).decode() or None, events, bool(done)
