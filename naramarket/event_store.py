@@ -5,6 +5,9 @@ The SDK's transport stores each SSE event it sends and, when a client reconnects
 bounded deque; with ``NARAMARKET_REDIS_URL`` in one Redis stream every replica reads, so the
 events survive the process that sent them (the session itself stays with its replica: nginx pins
 ``/mcp`` by client address, docs/deploy.md).
+
+``RedisStreamLog`` does the same for SSE tool streams (``adapters.sse.StreamLog``): their events in
+Redis, so ``GET /api/v1/streams/{stream_id}`` resumes one on any replica.
 """
 
 from __future__ import annotations
