@@ -21,7 +21,6 @@ import structlog
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from naramarket.adapters.oauth.shared import LocalAttempts
 from naramarket.datago import normalise_key
 from naramarket.datago.limits import TokenBucket
 from naramarket.datago.shared import Fetch, Flights, MemoryLedger, MemoryPageCache, kst_day, service_key_id
@@ -362,6 +361,10 @@ class RedisAttempts:
     """``adapters.oauth.shared.Attempts`` across replicas (login throttling); in process while down."""
 
     def __init__(self, state: RedisState) -> None:
+        # Imported here: the app module (and so this one) is loaded by stdio MCP, which must not
+        # load the OAuth server.
+        from naramarket.adapters.oauth.shared import LocalAttempts
+
         self.state = state
         self.local = LocalAttempts()
 
