@@ -210,13 +210,33 @@ def openapi(kernel: Kernel) -> dict[str, Any]:
         paths[f"{API}/tools/{tool.name}/stream"] = {
             "post": {
                 "summary": f"{tool.title} (SSE)",
-                "description": "Server-sent events: `progress`, `item`, `result`, `error`.",
+                "description": "Server-sent events: `progress`, `item`, `result`, `error`. The "
+                "`X-Stream-Id` header names the stream for resuming it.",
                 "operationId": f"{tool.name}_stream",
                 "tags": [tool.plugin or "tools"],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": params_ref}}},
                 "responses": {"200": {"description": "Event stream", "content": {"text/event-stream": {}}}},
             }
         }
+    paths[f"{API}/streams/{{stream_id}}"] = {
+        "get": {
+            "summary": "스트림 이어 받기 / Resume a tool stream",
+            "description": "The events of an SSE tool stream after `Last-Event-ID` (header) or `after` "
+            "(query), on any replica, up to its final `result` or `error` (`client_gone` when its "
+            "client left and the call stopped). Kept for 10 minutes; only its caller may resume it.",
+            "operationId": "resume_stream",
+            "tags": ["streams"],
+            "parameters": [
+                {"name": "stream_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                {"name": "Last-Event-ID", "in": "header", "schema": {"type": "string"}},
+                {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+            ],
+            "responses": {
+                "200": {"description": "Event stream", "content": {"text/event-stream": {}}},
+                **_problems(),
+            },
+        }
+    }
     job_paths, job_components = jobs.openapi_paths(_problems())
     paths.update(job_paths)
     components.update(job_components)

@@ -176,8 +176,15 @@ def create_app(
     allowed_hosts = (*allowed_hosts, *sorted(kernel.settings.allowed_hosts))
     if kernel.settings.public_url:
         allowed_hosts = (*allowed_hosts, urlsplit(kernel.settings.public_url).netloc)
-    # MCP resumability (Last-Event-ID): events in Redis when configured, else in this process.
-    events_redis = redis_state.RedisState(kernel.settings.redis_url) if kernel.settings.redis_url else None
+    # MCP resumability (Last-Event-ID) and the OAuth server's revocations, refresh-token use marks
+    # and login throttle: in Redis when configured (shared by replicas), else in this process.
+    events_redis = (
+        redis_state.RedisState(
+            kernel.settings.redis_url, on_fallback=redis_state.collector_for(metrics.registry).fell_back
+        )
+        if kernel.settings.redis_url
+        else None
+    )
     events = event_store.RedisEventStore(events_redis) if events_redis else event_store.MemoryEventStore()
     cors_origins = tuple(sorted(kernel.settings.cors_origins))
     draining = Draining()
@@ -190,7 +197,12 @@ def create_app(
     )
 
     scopes = sorted({s for t in kernel.registry for s in t.scopes})
-    auth_server = oauth.AuthServer(kernel.settings, scopes_supported=scopes)
+    auth_server = oauth.AuthServer(
+        kernel.settings,
+        scopes_supported=scopes,
+        attempts=redis_state.RedisAttempts(events_redis) if events_redis else None,
+        shared=redis_state.RedisTokens(events_redis) if events_redis else None,
+    )
     sessions = SessionGuard(
         StreamableHTTPASGIApp(manager),
         manager,
@@ -229,7 +241,7 @@ def create_app(
     app = Starlette(
         routes=[
             *rest.routes(kernel, draining),
-            *sse.routes(kernel, draining),
+            *sse.routes(kernel, draining, event_store.RedisStreamLog(events_redis) if events_redis else None),
             *mcp_adapter.routes(manager, kernel, sessions),
             *jobs.routes(kernel),
             *auth_server.routes(),

@@ -32,8 +32,8 @@ from ..auth import JwksKeys, TokenVerifier, base_url, bearer_token, resources, s
 from ..http import JSONResponse, problem_response
 from . import pages
 from .keys import ALGORITHM, KeyRing
-from .store import AuthStore, Client, Grant
-from .throttle import Throttle
+from .shared import Attempts, LocalAttempts, SharedTokens
+from .store import AuthStore, Client, Grant, digest
 
 __all__ = ["AuthServer", "OAuthError"]
 
@@ -42,6 +42,8 @@ log = logging.getLogger("naramarket.audit")
 ACCESS_TTL = 900
 REFRESH_TTL = 30 * 24 * 3600
 CODE_TTL = 60
+REQUESTS = (60, 60.0)  # requests per address per minute at the auth endpoints
+FAILURES = (10, 300.0)  # failed logins per user/client and address per five minutes
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
@@ -73,13 +75,22 @@ def s256(verifier: str) -> str:
 class AuthServer:
     """Users, clients, keys and the token service; ``routes()`` are its HTTP endpoints."""
 
-    def __init__(self, settings: Settings, *, scopes_supported: list[str]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        scopes_supported: list[str],
+        attempts: Attempts | None = None,
+        shared: SharedTokens | None = None,
+    ) -> None:
         self.settings = settings
         self.scopes_supported = sorted(set(scopes_supported))
         self.store = AuthStore(settings.data_dir)
         self.keys = KeyRing(settings.data_dir)
-        self.attempts = Throttle(limit=60, window=60.0)  # requests per address
-        self.failures = Throttle(limit=10, window=300.0)  # failed logins per user/client and address
+        # Requests per address and failed logins per user/client and address: in this process, or
+        # across replicas (Redis) when the composition root passes ``attempts``.
+        self.attempts: Attempts = attempts or LocalAttempts()
+        self.shared = shared  # revocations and refresh-token use marks every replica sees
         self.jwks = JwksKeys(settings.auth_jwks_url) if settings.auth_jwks_url else None
         self.verifier = TokenVerifier(
             embedded=self.keys,
@@ -90,7 +101,9 @@ class AuthServer:
         )
 
     async def is_revoked(self, jti: str) -> bool:
-        """The kernel's ``Revocations``: the jti denylist kept in the store."""
+        """The kernel's ``Revocations``: the jti denylist shared by replicas, then the store's."""
+        if self.shared is not None and await self.shared.is_revoked(jti):
+            return True
         return await anyio.to_thread.run_sync(self.store.is_revoked, jti)
 
     async def aclose(self) -> None:
@@ -129,6 +142,8 @@ class AuthServer:
         await anyio.to_thread.run_sync(
             self.store.record_access, jti, family, grant.subject, grant.client_id, now + ACCESS_TTL
         )
+        if family and self.shared is not None:
+            await self.shared.link(jti, family, ACCESS_TTL)
         body: dict[str, Any] = {
             "access_token": token,
             "token_type": "Bearer",
@@ -145,22 +160,23 @@ class AuthServer:
 
     # checks shared by the endpoints ------------------------------------------------------------
 
-    def throttle(self, request: Request, *names: str, count: bool = True) -> None:
+    async def throttle(self, request: Request, *names: str, count: bool = True) -> None:
         """429 when this address sends too many requests, or a name has too many failures.
 
         ``count=False`` only checks: the request was already counted once at its endpoint.
         """
         address = request.client.host if request.client else "?"
-        wait = self.attempts.hit(address) if count else self.attempts.blocked(address)
+        key = f"req:{address}"
+        wait = await (self.attempts.hit if count else self.attempts.blocked)(key, *REQUESTS)
         for name in names:
-            wait = wait or self.failures.blocked(f"{name}@{address}")
+            wait = wait or await self.attempts.blocked(f"fail:{name}@{address}", *FAILURES)
         if wait:
             raise OAuthError("slow_down", f"too many attempts; retry in {int(wait) + 1} s", 429)
 
-    def failed(self, request: Request, name: str) -> None:
+    async def failed(self, request: Request, name: str) -> None:
         """Count a failed login or client authentication."""
         address = request.client.host if request.client else "?"
-        self.failures.hit(f"{name}@{address}")
+        await self.attempts.hit(f"fail:{name}@{address}", *FAILURES)
         log.warning("authentication failed", extra={"who": name, "address": address})
 
     def resource(self, request: Request, value: str | None) -> str | None:
@@ -199,14 +215,14 @@ class AuthServer:
             if required:
                 raise OAuthError("invalid_client", "client authentication is required", 401)
             return None
-        self.throttle(request, client_id, count=False)
+        await self.throttle(request, client_id, count=False)
         if secret is not None:
             client = await anyio.to_thread.run_sync(self.store.authenticate_client, client_id, secret)
         else:
             client = await anyio.to_thread.run_sync(self.store.client, client_id)
             client = client if client is not None and not client.confidential else None
         if client is None:
-            self.failed(request, client_id)
+            await self.failed(request, client_id)
             raise OAuthError("invalid_client", "unknown client or bad credentials", 401)
         return client
 
@@ -215,7 +231,7 @@ class AuthServer:
     async def token(self, request: Request) -> Response:
         """``POST /auth/token``."""
         try:
-            self.throttle(request)
+            await self.throttle(request)
             form = await request.form()
             grant_type = form.get("grant_type")
             if grant_type == "client_credentials":
@@ -268,11 +284,21 @@ class AuthServer:
         owner = await anyio.to_thread.run_sync(self.store.refresh_owner, token)
         if owner is not None and owner[1] is not None and getattr(client, "client_id", None) != owner[1]:
             raise OAuthError("invalid_grant", "the refresh token was issued to another client")
-        grant, reused = await anyio.to_thread.run_sync(self.store.use_refresh, token)
+        if self.shared is not None and not await self.shared.first_use(digest(token), REFRESH_TTL):
+            # Used before on some replica (maybe this very instant): the family is revoked everywhere.
+            grant, reused = None, True
+            if owner is not None:
+                await anyio.to_thread.run_sync(self.store.revoke_family, owner[0])
+        else:
+            grant, reused = await anyio.to_thread.run_sync(self.store.use_refresh, token)
+        if reused and owner is not None and self.shared is not None:
+            await self.shared.revoke_family(owner[0], REFRESH_TTL)
         if reused:
             log.warning(
                 "refresh token reused: its family is revoked", extra={"client_id": owner and owner[1]}
             )
+        if grant is not None and self.shared is not None and await self.shared.family_revoked(grant.family):
+            grant = None  # revoked on another replica (a reuse there, or POST /auth/revoke)
         if grant is None:
             raise OAuthError("invalid_grant", "the refresh token is invalid, expired, revoked or reused")
         scopes = self.granted(form.get("scope"), grant.scopes)
@@ -283,10 +309,10 @@ class AuthServer:
         if not isinstance(username, str) or not isinstance(password, str) or not username:
             raise OAuthError("invalid_request", "username and password are required")
         client = await self.client_auth(request, form, required=False) if form is not None else None
-        self.throttle(request, username, count=False)
+        await self.throttle(request, username, count=False)
         user = await anyio.to_thread.run_sync(self.store.authenticate_user, username, password)
         if user is None:
-            self.failed(request, username)
+            await self.failed(request, username)
             raise OAuthError("invalid_grant", "wrong username or password")
         allowed = user.scopes if client is None else tuple(s for s in user.scopes if s in client.scopes)
         scopes = self.granted(form.get("scope") if form is not None else None, allowed)
@@ -299,7 +325,7 @@ class AuthServer:
     async def login(self, request: Request) -> Response:
         """``POST /auth/login``: the report's JSON login; the password grant by another name."""
         try:
-            self.throttle(request)
+            await self.throttle(request)
             if not self.settings.auth_password_grant:
                 raise OAuthError("unsupported_grant_type", "password login is disabled on this server")
             try:
@@ -333,7 +359,7 @@ class AuthServer:
     async def revoke(self, request: Request) -> Response:
         """``POST /auth/revoke`` (RFC 7009): always 200 unless client authentication fails."""
         try:
-            self.throttle(request)
+            await self.throttle(request)
             form = await request.form()
             client = await self.client_auth(request, form, required=False)
             token = str(form.get("token") or "")
@@ -349,6 +375,8 @@ class AuthServer:
                 family, client_id = owner
                 await self._check_owner(client, client_id)
                 await anyio.to_thread.run_sync(self.store.revoke_family, family)
+                if self.shared is not None:
+                    await self.shared.revoke_family(family, REFRESH_TTL)
                 log.info("refresh family revoked", extra={"client_id": client_id})
             return
         try:
@@ -361,6 +389,9 @@ class AuthServer:
             return  # RFC 7009 2.2: an invalid token is not an error
         await self._check_owner(client, claims.get("client_id"))
         await anyio.to_thread.run_sync(self.store.revoke_access, str(claims.get("jti")))
+        if self.shared is not None:
+            left = float(claims.get("exp") or 0) - time.time()
+            await self.shared.revoke(str(claims.get("jti")), max(left, 1.0))
         log.info("access token revoked", extra={"subject": claims.get("sub"), "jti": claims.get("jti")})
 
     async def _check_owner(self, client: Client | None, client_id: str | None) -> None:
@@ -429,14 +460,14 @@ class AuthServer:
             return self._redirect(request, fields, error="access_denied")
         username, password = str(params.get("username") or ""), str(params.get("password") or "")
         try:
-            self.throttle(request, username)
+            await self.throttle(request, username)
         except OAuthError as exc:
             return HTMLResponse(
                 pages.login(client.name, scopes, fields, exc.detail), 429, headers=pages.HEADERS
             )
         user = await anyio.to_thread.run_sync(self.store.authenticate_user, username, password)
         if user is None:
-            self.failed(request, username)
+            await self.failed(request, username)
             message = "아이디 또는 비밀번호가 틀렸습니다 / wrong username or password"
             return HTMLResponse(pages.login(client.name, scopes, fields, message), 401, headers=pages.HEADERS)
         granted = tuple(s for s in scopes if s in user.scopes)

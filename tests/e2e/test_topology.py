@@ -19,8 +19,10 @@ import httpx
 import pytest
 from mcp import Client
 
+from tests.adapters.test_mcp_resume import CuttingProxy
 from tests.conftest import BIN, free_port, sandbox_environ
 from tests.deployments.test_configs import loopback_nginx_conf
+from tests.inprocess import sse_events
 from tests.services import RedisServer, binary
 
 pytestmark = pytest.mark.anyio
@@ -214,6 +216,52 @@ async def test_an_mcp_session_works_through_nginx(topology: Topology) -> None:
         result = await client.call_tool("crawl_list", crawl("책상", 5))
     assert "crawl_list" in [t.name for t in tools]
     assert result.is_error is not True and len(result.structured_content["items"]) == 5
+
+
+async def test_an_sse_stream_cut_at_nginx_resumes_on_either_replica(topology: Topology) -> None:
+    text = ""
+    body = {"category": "사물함", "limit": 80, "page_size": 10}  # eight pages at RATE per second
+    async with httpx.AsyncClient(timeout=60) as http:
+        async with http.stream("POST", f"{topology.front}/api/v1/tools/crawl_list/stream", json=body) as r:
+            stream_id = r.headers["x-stream-id"]
+            async for chunk in r.aiter_text():
+                text += chunk
+                if "event: item" in text and text.endswith("\n\n"):
+                    break  # the client's connection drops here
+        seen = sse_events(text)
+        last = seen[-1][0]
+        answers = [
+            await http.get(f"{url}/api/v1/streams/{stream_id}", headers={"Last-Event-ID": str(last)})
+            for url in topology.replicas
+        ]
+    assert [a.status_code for a in answers] == [200, 200]
+    missed = [sse_events(a.text) for a in answers]
+    assert missed[0] == missed[1]  # the same events whichever replica is asked (kept in Redis)
+    assert [i for i, _, _ in missed[0]] == list(range(last + 1, last + 1 + len(missed[0])))
+    assert missed[0][-1][1] == "error" and missed[0][-1][2]["code"] == "client_gone"
+
+
+async def test_an_mcp_stream_cut_in_front_of_nginx_resumes_from_redis(topology: Topology) -> None:
+    proxy = CuttingProxy(topology.front)
+    progress: list[float] = []
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        if not progress:
+            proxy.cut()  # the network drops after the first page
+        progress.append(done)
+
+    try:
+        async with Client(f"{proxy.url}/mcp", mode="legacy") as client:
+            result = await client.call_tool(
+                "crawl_list",
+                {"category": "공기청정기", "limit": 60, "page_size": 10},
+                progress_callback=on_progress,
+            )
+    finally:
+        proxy.close()
+    assert result.is_error is not True and len(result.structured_content["items"]) == 60
+    assert progress == sorted(set(progress)) and len(progress) >= 2  # each once, in order
+    assert proxy.resumed() and all("-" in event_id for event_id in proxy.resumed())  # Redis entry ids
 
 
 async def test_stopping_one_replica_loses_no_request(topology: Topology) -> None:
