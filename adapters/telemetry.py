@@ -45,6 +45,7 @@ class HttpMetrics(Protocol):
 
 
 _tracing_set = False
+_PROVIDER_FROM_ENV = "OTEL_PYTHON_TRACER_PROVIDER" in os.environ  # the API loads one from there
 
 
 def _tracing_on() -> bool:
@@ -56,6 +57,11 @@ def _tracing_on() -> bool:
     """
     global _tracing_set
     if not _tracing_set:
+        # While none is set, get_tracer_provider() looks the environment up on every call (a tenth
+        # of a small call's CPU); OpenTelemetry's global is read first (if a later version renames
+        # it, the getattr falls back to asking).
+        if getattr(trace, "_TRACER_PROVIDER", True) is None and not _PROVIDER_FROM_ENV:
+            return False
         provider = trace.get_tracer_provider()
         _tracing_set = not isinstance(provider, trace.ProxyTracerProvider | trace.NoOpTracerProvider)
     return _tracing_set
