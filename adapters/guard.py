@@ -95,26 +95,44 @@ class CrossSiteGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.lower(): v.decode("latin-1") for k, v in scope.get("headers") or []}
-        origin = headers.get(b"origin")
-        cors = origin is not None and origin.rstrip("/").lower() in self.cors
-        if cors and scope["method"] == "OPTIONS" and b"access-control-request-method" in headers:
-            await _preflight(send, origin or "")
-            return
-        error = self._refusal(scope, headers, origin)
-        if error is not None:
-            await _send_problem(scope, send, error)
-            return
+        found: dict[bytes, bytes] = {}
+        for name, value in scope.get("headers") or ():
+            if name in (b"host", b"origin", b"content-type"):
+                found[name] = value
+        app = self.layer_for(
+            scope, self.app, found.get(b"host"), found.get(b"origin"), found.get(b"content-type")
+        )
+        await app(scope, receive, send)
+
+    def layer_for(
+        self,
+        scope: dict[str, Any],
+        app: Any,
+        host: bytes | None,
+        origin: bytes | None,
+        content_type: bytes | None,
+    ) -> Any:
+        """What answers this request: ``app`` itself (the common case: no wrapper, nothing built), a
+        refusal, a CORS preflight answer, or ``app`` with CORS headers on its response.
+
+        The header values are the request's ``Host``, ``Origin`` and ``Content-Type`` (None: absent),
+        as sent: the outermost layer finds them in its one pass over the headers."""
+        path: str = scope["path"]
+        origin_text = None if origin is None else origin.decode("latin-1").strip(" \t")
+        cors = origin_text is not None and origin_text.rstrip("/").lower() in self.cors
+        if cors and scope["method"] == "OPTIONS" and _has(scope, b"access-control-request-method"):
+            return _Preflight(origin_text or "")
+        if path.startswith("/api/") and path not in _PROBES:
+            headers = {}
+            for name, value in ((b"host", host), (b"content-type", content_type)):
+                if value is not None:
+                    headers[name] = value.decode("latin-1").strip(" \t")
+            error = self._refusal(scope, headers, origin_text)
+            if error is not None:
+                return _Refusal(error)
         if not cors:
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_cors(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *_cors_headers(origin or "")]
-            await send(message)
-
-        await self.app(scope, receive, send_with_cors)
+            return app
+        return _WithCors(app, origin_text or "")
 
     def _refusal(
         self, scope: dict[str, Any], headers: dict[bytes, str], origin: str | None
@@ -137,6 +155,40 @@ class CrossSiteGuard:
                     "send the call's parameters as JSON (Content-Type: application/json)"
                 )
         return None
+
+
+def _has(scope: dict[str, Any], header: bytes) -> bool:
+    return any(name == header for name, _ in scope.get("headers") or ())
+
+
+class _Preflight:
+    def __init__(self, origin: str) -> None:
+        self.origin = origin
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await _preflight(send, self.origin)
+
+
+class _Refusal:
+    def __init__(self, error: NaramarketError) -> None:
+        self.error = error
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await _send_problem(scope, send, self.error)
+
+
+class _WithCors:
+    def __init__(self, app: Any, origin: str) -> None:
+        self.app = app
+        self.origin = origin
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        async def send_with_cors(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *_cors_headers(self.origin)]
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)
 
 
 def _is_json(content_type: str) -> bool:

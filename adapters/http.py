@@ -3,12 +3,14 @@ reads with a time-out, calls that stop when their client leaves, and draining on
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 import anyio
 import msgspec
+import sniffio
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -125,7 +127,34 @@ async def cancel_on_disconnect(request: Request, work: Callable[[], Awaitable[T]
     """``await work()``, stopped (``ClientGone``) as soon as the client disconnects.
 
     Call it once the body was read: the next ``receive()`` then only ever says ``http.disconnect``.
+    On asyncio (what uvicorn runs) the watcher is a bare task that is cancelled once when the work
+    ends; a task group would deliver that cancellation through anyio's machinery on every call.
     """
+    if sniffio.current_async_library() != "asyncio":
+        return await _cancel_on_disconnect_anyio(request, work)
+    with anyio.CancelScope() as scope:
+
+        async def watch() -> None:
+            while (await request.receive())["type"] != "http.disconnect":
+                pass
+            scope.cancel()
+
+        watcher = asyncio.ensure_future(watch())
+        watcher.add_done_callback(_retrieve)
+        try:
+            return await work()
+        finally:
+            watcher.cancel()
+    raise ClientGone
+
+
+def _retrieve(task: asyncio.Future[None]) -> None:
+    """Mark a watcher's own failure as seen (the call's outcome does not depend on it)."""
+    if not task.cancelled():
+        task.exception()
+
+
+async def _cancel_on_disconnect_anyio(request: Request, work: Callable[[], Awaitable[T]]) -> T:
     result: list[T] = []
     failure: list[Exception] = []
     async with anyio.create_task_group() as tg:

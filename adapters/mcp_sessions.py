@@ -16,7 +16,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import msgspec
@@ -25,7 +25,10 @@ from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from naramarket.kernel import Forbidden, NaramarketError, Principal, Unauthorized
 from naramarket.kernel.host import problem
 
-from .auth import PRINCIPAL, TokenVerifier, base_url, bearer_token, send_auth_error
+from .auth import PRINCIPAL, base_url, bearer_token, send_auth_error
+
+if TYPE_CHECKING:
+    from .auth import TokenVerifier
 
 __all__ = ["MESSAGES", "SessionGuard", "TooManyCalls", "TooManySessions"]
 

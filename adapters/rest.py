@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -24,7 +25,7 @@ from .http import (
     read_body,
 )
 
-__all__ = ["openapi", "routes", "server_info_body", "tool_summary"]
+__all__ = ["health_body", "openapi", "routes", "server_info_body", "tool_summary"]
 
 API = "/api/v1"
 
@@ -84,8 +85,8 @@ def routes(kernel: Kernel, draining: Draining | None = None) -> list[BaseRoute]:
 
         return endpoint
 
-    async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "sandbox": kernel.sandbox})
+    async def health(request: Request) -> Response:  # HEAD; GET is answered by the outer layer
+        return Response(health_body(kernel), media_type="application/json")
 
     async def ready(request: Request) -> Response:
         body = kernel.readiness()
@@ -114,6 +115,11 @@ def routes(kernel: Kernel, draining: Draining | None = None) -> list[BaseRoute]:
         for alias in tool.aliases:
             out.append(Route(API + alias, alias_endpoint(tool.name), methods=["POST"]))
     return out
+
+
+def health_body(kernel: Kernel) -> bytes:
+    """The liveness answer: the process serves (and whether it serves sandbox data)."""
+    return msgspec.json.encode({"status": "ok", "sandbox": kernel.sandbox})
 
 
 def server_info_body(kernel: Kernel) -> dict[str, Any]:

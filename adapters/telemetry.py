@@ -1,7 +1,10 @@
 """Per-request telemetry as a plain ASGI middleware: request id, SERVER span, HTTP metrics, access log.
 
 Being the outermost layer that reads the headers anyway, it also trims optional whitespace around
-header values (h11 does; httptools, the parser ``naramarket serve`` runs on, does not).
+header values (h11 does; httptools, the parser ``naramarket serve`` runs on, does not). The app
+fuses the other thin per-request layers into this one pass (``guard``: the cross-site checks;
+``marker``: headers every response carries, e.g. the sandbox marker; ``health``: the liveness
+answer, sent from here like a bare route), so a request crosses one wrapper, not four.
 """
 
 from __future__ import annotations
@@ -13,13 +16,17 @@ import re
 import secrets
 import time
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any, Protocol
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from prometheus_client import Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from .guard import CrossSiteGuard
 
 __all__ = ["HttpMetrics", "RequestTelemetry"]
 
@@ -38,6 +45,7 @@ class HttpMetrics(Protocol):
 
 
 _tracing_set = False
+_PROVIDER_FROM_ENV = "OTEL_PYTHON_TRACER_PROVIDER" in os.environ  # the API loads one from there
 
 
 def _tracing_on() -> bool:
@@ -49,6 +57,11 @@ def _tracing_on() -> bool:
     """
     global _tracing_set
     if not _tracing_set:
+        # While none is set, get_tracer_provider() looks the environment up on every call (a tenth
+        # of a small call's CPU); OpenTelemetry's global is read first (if a later version renames
+        # it, the getattr falls back to asking).
+        if getattr(trace, "_TRACER_PROVIDER", True) is None and not _PROVIDER_FROM_ENV:
+            return False
         provider = trace.get_tracer_provider()
         _tracing_set = not isinstance(provider, trace.ProxyTracerProvider | trace.NoOpTracerProvider)
     return _tracing_set
@@ -89,9 +102,21 @@ class RequestTelemetry:
     tracer and exist only when a tracer provider is set (then the incoming context is extracted).
     """
 
-    def __init__(self, app: ASGIApp, *, metrics: HttpMetrics) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        metrics: HttpMetrics,
+        guard: CrossSiteGuard | None = None,
+        marker: tuple[tuple[bytes, bytes], ...] = (),
+        health: tuple[str, bytes] | None = None,
+    ) -> None:
         self.app = app
         self.metrics = metrics
+        self.guard = guard
+        self.marker = marker
+        self.health = health
+        self._health_route = SimpleNamespace(path=health[0] if health else UNMATCHED)
         self.tracer = trace.get_tracer("naramarket")
         self._durations: dict[tuple[str, str, int], Any] = {}  # labelled children, looked up once
 
@@ -102,6 +127,19 @@ class RequestTelemetry:
             child = self._durations[key] = self.metrics.http_duration.labels(route, method, str(status))
         child.observe(elapsed)
 
+    async def _health(self, scope: Scope, receive: Receive, send: Send) -> None:
+        assert self.health is not None
+        body = self.health[1]
+        scope["route"] = self._health_route  # the metrics label, as the router would set it
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-length", b"%d" % len(body)), (b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -109,23 +147,37 @@ class RequestTelemetry:
         incoming = ""
         headers_in = scope.get("headers", ())
         untrimmed = False
+        host = origin = content_type = None
         for name, value in headers_in:
-            if name == b"x-request-id":  # ASGI header names are lower-case
-                incoming = value.decode("latin-1").strip(" \t")
             if value[:1] in _OWS or value[-1:] in _OWS:
                 untrimmed = True
+            if name == b"x-request-id":  # ASGI header names are lower-case
+                incoming = value.decode("latin-1").strip(" \t")
+            elif name == b"host":
+                host = value
+            elif name == b"origin":
+                origin = value
+            elif name == b"content-type":
+                content_type = value
         if untrimmed:  # httptools hands values over as sent; RFC 9110 5.5 drops the OWS around them
             scope["headers"] = [(name, value.strip(b" \t")) for name, value in headers_in]
         request_id = incoming if incoming and _REQUEST_ID.match(incoming) else _new_request_id()
         method = scope["method"] if scope["method"] in _METHODS else "OTHER"
         status = 500  # unless the app starts a response
         metrics = self.metrics
+        extra = (*self.marker, (b"x-request-id", request_id.encode()))
+        app = self.app
+        health = self.health
+        if health is not None and method == "GET" and scope["path"] == health[0]:
+            app = self._health  # a bare route: no router, no request object
+        elif self.guard is not None:
+            app = self.guard.layer_for(scope, app, host, origin, content_type)
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                message["headers"] = [*message.get("headers", ()), *extra]
             await send(message)
 
         span_cm: AbstractContextManager[Any] = nullcontext()
@@ -148,7 +200,7 @@ class RequestTelemetry:
         try:
             with span_cm as span:
                 try:
-                    await self.app(scope, receive, send_with_id)
+                    await app(scope, receive, send_with_id)
                 finally:
                     elapsed = time.perf_counter() - started
                     route = _route_template(scope)

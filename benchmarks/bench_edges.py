@@ -44,6 +44,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 ANCHORS = ROOT / "benchmarks" / "anchors"
 BIN = Path(sys.executable).parent
+SOURCES = ("kernel", "datago", "adapters", "naramarket", "plugins", "sandbox", "exports", "benchmarks")
 OPERATION = "getBidPblancListInfoServc"
 TOOL_BODY = json.dumps({"operation": OPERATION})
 MCP_ACCEPT = "application/json, text/event-stream"
@@ -217,7 +218,7 @@ def the_answer(path: Path) -> None:
         path.write_bytes(r.content)
 
 
-def one_round(answer: Path, seconds: float, turn: int) -> dict[str, float]:
+def one_round(answer: Path, seconds: float, turn: int, baseline: Path | None = None) -> dict[str, float]:
     """Every figure once. All servers of a kind run at once (idle ones cost nothing) and each load
     run goes to them back to back, in an order that rotates with ``turn``: the machine's other
     load changes by the minute, and the ratios should compare like with like."""
@@ -236,6 +237,8 @@ def one_round(answer: Path, seconds: float, turn: int) -> dict[str, float]:
         "starlette": ([sys.executable, "rest_starlette.py", "--answer", str(answer)], "/health", "/tool"),
         "fastapi": ([sys.executable, "rest_fastapi.py", "--answer", str(answer)], "/health", "/tool"),
     }
+    if baseline:  # another checkout's naramarket (e.g. main), measured beside this one
+        rest["baseline"] = ([str(baseline / "naramarket"), "serve", "--sandbox"], *rest["naramarket"][1:])
     with contextlib.ExitStack() as stack:
         running = {}
         for name, (cmd, health, tool) in rest.items():
@@ -260,6 +263,8 @@ def one_round(answer: Path, seconds: float, turn: int) -> dict[str, float]:
         "sdk": [sys.executable, "mcp_lowlevel.py", "--answer", str(answer)],
         "fastmcp": [sys.executable, "mcp_fastmcp.py", "--answer", str(answer)],
     }
+    if baseline:
+        mcp["baseline"] = [str(baseline / "naramarket"), "serve", "--sandbox"]
     with contextlib.ExitStack() as stack:
         sessions = {}
         for name, cmd in mcp.items():
@@ -282,6 +287,8 @@ def one_round(answer: Path, seconds: float, turn: int) -> dict[str, float]:
         "sdk": [sys.executable, "mcp_lowlevel.py", "--answer", str(answer)],
         "fastmcp": [sys.executable, "mcp_fastmcp.py", "--answer", str(answer)],
     }
+    if baseline:
+        stdio["baseline"] = [str(baseline / "naramarket-mcp"), "--sandbox"]
     starts: dict[str, list[float]] = {name: [] for name in stdio}
     for _ in range(3):
         for name in rotated(list(stdio)):
@@ -312,11 +319,28 @@ RATIOS = [
 ]
 
 
+BASELINE = [
+    ("REST health", "health"),
+    ("REST tool call", "tool"),
+    ("MCP at the server (wrk)", "mcp wrk"),
+    ("MCP through the official client", "mcp client"),
+    ("stdio start to initialize", "stdio s"),
+    ("idle RSS", "idle MB"),
+    ("idle RSS (one MCP session open)", "mcp idle MB"),
+]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=5.0, help="each wrk run and client run")
     parser.add_argument("--json", type=Path, help="also write every figure of every round here")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="the bin directory of another install (e.g. main's venv): its naramarket runs beside "
+        "this one and the table gains this-vs-baseline ratios (before/after a change in one run)",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("bench_edges needs wrk: apt-get install wrk (as root)")
@@ -327,13 +351,19 @@ def main() -> None:
             raise SystemExit(
                 f"bench_edges needs the anchors: .venv/bin/pip install -e '.[bench]' ({module})"
             ) from None
+    # An installed wheel comes with bytecode (pip compiles it); an editable checkout run with
+    # PYTHONDONTWRITEBYTECODE=1 (as here) would compile every module on every start, which is not
+    # what the start-up figures are about. Compile both checkouts' sources first.
+    for root in {ROOT, *([args.baseline.resolve().parent.parent] if args.baseline else [])}:
+        sources = [str(root / d) for d in SOURCES if (root / d).is_dir()]
+        subprocess.run([sys.executable, "-m", "compileall", "-q", "-j0", *sources], check=True)
     rounds = []
     with tempfile.TemporaryDirectory() as tmp:
         answer = Path(tmp) / "answer.json"
         the_answer(answer)
         print(f"tool answer: {answer.stat().st_size} bytes of JSON", file=sys.stderr)
         for i in range(args.rounds):
-            rounds.append(one_round(answer, args.seconds, i))
+            rounds.append(one_round(answer, args.seconds, i, args.baseline))
             print(
                 f"round {i + 1}: " + ", ".join(f"{k} {v:.1f}" for k, v in rounds[-1].items()), file=sys.stderr
             )
@@ -352,6 +382,15 @@ def main() -> None:
             f"| {label} | {med[num]:.2f} {unit} | {med[den]:.2f} {unit} | {ratio:.2f}× "
             f"| {sign} {target}× | {'yes' if met else 'no'} |"
         )
+    if args.baseline:
+        print("\n| this checkout vs the baseline | this | baseline | ratio (median of rounds) |")
+        print("|---|---|---|---|")
+        for label, key in BASELINE:
+            ratio = statistics.median(r[f"naramarket {key}"] / r[f"baseline {key}"] for r in rounds)
+            unit = "s" if key.endswith(" s") else ("MB" if key.endswith("MB") else "/s")
+            this, base = med[f"naramarket {key}"], med[f"baseline {key}"]
+            print(f"| {label} | {this:.2f} {unit} | {base:.2f} {unit} | {ratio:.2f}× |")
+        print()
     idle = med["naramarket idle MB"]
     print(
         f"| idle RSS | {idle:.1f} MB | Starlette {med['starlette idle MB']:.1f} MB, "

@@ -271,9 +271,15 @@ def create_app(
             "/api/v1/auth/revoke",
         ),
     )
-    cross_site = CrossSiteGuard(guarded, allowed_hosts=allowed_hosts, cors_origins=cors_origins)
-    observed = RequestTelemetry(cross_site, metrics=metrics)
-    outer: ASGIApp = SandboxMarker(observed) if kernel.sandbox else observed
+    # One outer layer per request: telemetry, the cross-site checks, the sandbox marker and the
+    # liveness probe (a bare route) in one pass; the auth layer beneath it passes open calls through.
+    outer: ASGIApp = RequestTelemetry(
+        guarded,
+        metrics=metrics,
+        guard=CrossSiteGuard(None, allowed_hosts=allowed_hosts, cors_origins=cors_origins),
+        marker=((b"x-naramarket-sandbox", b"1"),) if kernel.sandbox else (),
+        health=("/api/v1/health", rest.health_body(kernel)),
+    )
     outer.draining = draining  # type: ignore[attr-defined]  # read by draining_of()
     outer.sessions = sessions  # type: ignore[attr-defined]  # the MCP session guard, for operators' tools
     return outer

@@ -78,7 +78,7 @@ class SandboxConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
             raise ValueError(f"unknown fault kinds: {sorted(unknown)}")
         if any(size < 0 for size in self.rows.values()):
             raise ValueError("rows sizes must not be negative")
-        if unknown_ops := set(self.rows) - set(load_catalog().operations):
+        if self.rows and (unknown_ops := set(self.rows) - set(load_catalog().operations)):
             raise ValueError(f"rows names unknown operations: {sorted(unknown_ops)}")
         if self.quota is not None and self.quota < 0:
             raise ValueError("quota must not be negative")

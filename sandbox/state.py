@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from .catalog import Catalog, Operation, load_catalog
@@ -24,7 +25,6 @@ class SandboxState:
     """Shared by the gateway handler and the ``/_sandbox/`` control endpoints."""
 
     def __init__(self, config: SandboxConfig) -> None:
-        self.catalog: Catalog = load_catalog()
         self.stats = Stats()
         self.faults = FaultPlan()
         self.limiter = Limiter()
@@ -37,6 +37,12 @@ class SandboxState:
         self.timeline = Timeline(*self.period, until=minute_now() // 60 * 60)
         # The current minute (KST, since ``dates.EPOCH``): no record is served from after it.
         self.clock: Callable[[], int] = minute_now
+
+    @functools.cached_property
+    def catalog(self) -> Catalog:
+        """The packaged catalog, decoded on the first request (a server that is never called,
+        or stdio MCP answering ``initialize``, does not pay for it)."""
+        return load_catalog()
 
     def universe(self, op: Operation, filters: Filters, anchor: str | None = None) -> Universe:
         """The record universe of (op, filters) under the current config (cached).

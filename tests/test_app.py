@@ -41,8 +41,18 @@ async def test_only_sandbox_answers_are_marked_as_sandbox():
         real = await http.get("/api/v1/health")
     async with serve(create_app(sandbox_settings())) as served, served.http() as http:
         fake = await http.get("/api/v1/nothing-here")  # even errors
+        probe = await http.get("/api/v1/health", headers={"X-Request-ID": "probe-1"})
+        head = await http.head("/api/v1/health")
+        metrics = (await http.get("/metrics")).text
     assert "x-naramarket-sandbox" not in real.headers
+    assert real.json() == {"status": "ok", "sandbox": False}
     assert fake.status_code == 404 and fake.headers["x-naramarket-sandbox"] == "1"
+    # The liveness probe is answered by the outermost layer, and still like every other answer.
+    assert probe.json() == {"status": "ok", "sandbox": True}
+    assert probe.headers["x-naramarket-sandbox"] == "1" and probe.headers["x-request-id"] == "probe-1"
+    assert probe.headers["content-type"] == "application/json"
+    assert head.status_code == 200 and head.headers["x-naramarket-sandbox"] == "1"
+    assert '_count{method="GET",route="/api/v1/health",status="200"}' in metrics  # measured as before
 
 
 async def test_the_sandbox_has_no_token_bucket_unless_one_is_asked_for(monkeypatch):

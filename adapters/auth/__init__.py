@@ -4,6 +4,8 @@
 challenges; ``resource`` verifies tokens from the embedded authorization server or an external IdP.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .middleware import (
     LOOPBACK,
     METADATA,
@@ -20,17 +22,44 @@ from .middleware import (
     send_auth_error,
     www_authenticate,
 )
-from .resource import (
-    ALGORITHMS,
-    LEEWAY,
-    DenyList,
-    JwksKeys,
-    KeySource,
-    Revocations,
-    TokenVerifier,
-    loopback_alias,
-    shown,
+
+if TYPE_CHECKING:
+    from .resource import (
+        ALGORITHMS,
+        LEEWAY,
+        DenyList,
+        JwksKeys,
+        KeySource,
+        Revocations,
+        TokenVerifier,
+        loopback_alias,
+        shown,
+    )
+
+# The token verifier (PyJWT, cryptography) loads on first use: stdio MCP and an HTTP server's
+# start do not need it before a token arrives or the OAuth server is built.
+_RESOURCE = frozenset(
+    {
+        "ALGORITHMS",
+        "LEEWAY",
+        "DenyList",
+        "JwksKeys",
+        "KeySource",
+        "Revocations",
+        "TokenVerifier",
+        "loopback_alias",
+        "shown",
+    }
 )
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RESOURCE:
+        from . import resource
+
+        return getattr(resource, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ALGORITHMS",

@@ -44,6 +44,7 @@ log = logging.getLogger("naramarket.auth")
 PRINCIPAL = "naramarket.principal"  # ASGI scope key: the caller's Principal (absent = open server)
 METADATA = "naramarket.resource_metadata"  # ASGI scope key: the RFC 9728 URL for challenges
 SCOPES_HINT = "naramarket.scopes"  # ASGI scope key: scopes a 401 challenge asks for
+_GUARD = "naramarket.auth"  # ASGI scope key: the AuthMiddleware, which knows both (computed on use)
 LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 WELL_KNOWN_RESOURCE = "/.well-known/oauth-protected-resource"
 
@@ -128,12 +129,14 @@ def check_bind(settings: Settings, host: str) -> None:
 
 def www_authenticate(scope: Mapping[str, Any], error: NaramarketError) -> str:
     """The ``WWW-Authenticate`` challenge for a 401/403 (RFC 6750, RFC 9728, MCP authorization)."""
-    parts = [f'resource_metadata="{scope.get(METADATA, WELL_KNOWN_RESOURCE)}"']
+    guard = scope.get(_GUARD)
+    metadata = scope.get(METADATA) or (guard.metadata_url(scope) if guard else WELL_KNOWN_RESOURCE)
+    parts = [f'resource_metadata="{metadata}"']
     if isinstance(error, Forbidden):
         parts.append(f'scope="{" ".join(error.scopes)}"')
         parts.append('error="insufficient_scope"')
     else:
-        hint = scope.get(SCOPES_HINT) or ()
+        hint = scope.get(SCOPES_HINT) or (guard.scopes_supported if guard else ())
         if hint:
             parts.append(f'scope="{" ".join(hint)}"')
         oauth_error = getattr(error, "oauth_error", None)
@@ -193,18 +196,24 @@ class AuthMiddleware:
         self.public = public
         self.scopes_supported = tuple(sorted(set(scopes_supported)))
 
+    def metadata_url(self, scope: Mapping[str, Any]) -> str:
+        """The RFC 9728 metadata URL a challenge to this request names."""
+        return _metadata_url(base_url(scope, self.settings.public_url), scope.get("path", ""))
+
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        base = base_url(scope, self.settings.public_url)
-        scope[METADATA] = _metadata_url(base, path)
-        scope[SCOPES_HINT] = self.scopes_supported
+        # The challenge's metadata URL and scopes are worked out only if a challenge is sent.
+        scope[_GUARD] = self
         guarded = path.startswith(self.guarded) and path not in self.public
         if not guarded or not auth_required(self.settings, scope):
             await self.app(scope, receive, send)
             return
+        base = base_url(scope, self.settings.public_url)
+        scope[METADATA] = _metadata_url(base, path)
+        scope[SCOPES_HINT] = self.scopes_supported
         token = bearer_token(scope)
         if token is None:
             await send_auth_error(scope, send, Unauthorized("this endpoint needs a bearer token"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -29,6 +30,25 @@ log = logging.getLogger("naramarket.dispatch")
 upstream_log = logging.getLogger("naramarket.upstream")
 UNKNOWN_TOOL = "unknown"  # metric label for names that are not registered (unbounded otherwise)
 T = TypeVar("T")
+
+
+_NO_SPAN = nullcontext(trace.INVALID_SPAN)  # records nothing; set_attribute and set_status are no-ops
+_tracing_set = False
+_PROVIDER_FROM_ENV = "OTEL_PYTHON_TRACER_PROVIDER" in os.environ  # the API loads one from there
+
+
+def _tracing_on() -> bool:
+    """True once a real tracer provider is set (OpenTelemetry sets the global one once)."""
+    global _tracing_set
+    if not _tracing_set:
+        # While none is set, get_tracer_provider() looks the environment up on every call (a tenth
+        # of a small call's CPU); OpenTelemetry's global is read first (if a later version renames
+        # it, the getattr falls back to asking).
+        if getattr(trace, "_TRACER_PROVIDER", True) is None and not _PROVIDER_FROM_ENV:
+            return False
+        provider = trace.get_tracer_provider()
+        _tracing_set = not isinstance(provider, trace.ProxyTracerProvider | trace.NoOpTracerProvider)
+    return _tracing_set
 
 
 class ToolCall:
@@ -107,24 +127,27 @@ class Instruments:
     def tool_call(self, tool: str | None, plugin: str | None, subject: str | None) -> Iterator[ToolCall]:
         """Around one tool call (``tool`` None: not registered): span, counters, a log line."""
         label = tool or UNKNOWN_TOOL
-        attributes: dict[str, Any] = {
-            "gen_ai.operation.name": "execute_tool",
-            "gen_ai.tool.name": label,
-            "naramarket.tool": label,
-        }
-        if plugin:
-            attributes["naramarket.plugin"] = plugin
-        if subject:
-            attributes["enduser.id"] = subject
         started = time.perf_counter()
-        with (
-            structlog.contextvars.bound_contextvars(principal=subject) if subject else nullcontext(),
-            self.tracer.start_as_current_span(
+        span_cm: Any = _NO_SPAN
+        if _tracing_on():  # else the API's proxy would hand out a no-op span and attach a context
+            attributes: dict[str, Any] = {
+                "gen_ai.operation.name": "execute_tool",
+                "gen_ai.tool.name": label,
+                "naramarket.tool": label,
+            }
+            if plugin:
+                attributes["naramarket.plugin"] = plugin
+            if subject:
+                attributes["enduser.id"] = subject
+            span_cm = self.tracer.start_as_current_span(
                 f"execute_tool {label}",
                 attributes=attributes,
                 record_exception=False,
                 set_status_on_exception=False,
-            ) as span,
+            )
+        with (
+            structlog.contextvars.bound_contextvars(principal=subject) if subject else nullcontext(),
+            span_cm as span,
         ):
             call = ToolCall(span)
             level = logging.INFO

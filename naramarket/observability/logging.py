@@ -25,9 +25,27 @@ _HANDLER_MARK = "_naramarket_handler"
 ACCESS_LOGGER = "naramarket.http"  # adapters.telemetry's per-request line
 
 
+# Fields the processors write (level, logger name, time, trace ids) hold no caller text.
+_WRITTEN_BY_US = frozenset({"level", "logger", "timestamp", "trace_id", "span_id"})
+# Numbers under these names are measurements (a secret-looking name is masked whatever its value).
+_MEASURES = frozenset({"count", "duration_ms", "status"})
+# The app's own per-call lines take these from closed vocabularies (registered tool names, error
+# codes, route templates, HTTP methods); the same names on any other logger's line are scrubbed.
+_OWN_LINES = frozenset({"naramarket.dispatch", "naramarket.http"})
+_VOCABULARY = frozenset({"tool", "outcome", "route", "method"})
+
+
 def redact_event(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    """structlog processor: mask secret fields and secrets inside any string value."""
-    for key, value in list(event.items()):
+    """structlog processor: mask secret fields and secrets inside any string value.
+
+    Only fields that can hold a secret are looked at: every string and container, except what the
+    processors and the app's own per-call lines write from closed vocabularies."""
+    own = event.get("logger") in _OWN_LINES
+    for key, value in event.items():
+        if key in _WRITTEN_BY_US or (own and key in _VOCABULARY):
+            continue
+        if key in _MEASURES and (value is None or type(value) in (int, float)):
+            continue
         event[key] = redact_field(key, value)
     return event
 
