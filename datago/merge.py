@@ -48,7 +48,7 @@ R = TypeVar("R", bound=Record)
 
 _EPOCH = dt.datetime(1900, 1, 1, tzinfo=KST)
 # Why a merged answer stopped, most telling first: a failure explains more than a limit.
-_PRIORITY: tuple[Reason, ...] = ("upstream_stopped", "page_failed", "time_budget", "limit")
+_PRIORITY: tuple[Reason, ...] = ("upstream_stopped", "page_failed", "request_budget", "time_budget", "limit")
 
 
 async def collect_merged_listing(

@@ -11,8 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+import httpx
 import jsonschema
 import pytest
+
+from naramarket import sandbox
+from naramarket.app import SANDBOX_API_BASE, create_app, make_kernel
+from naramarket.kernel import Settings
+from naramarket.kernel.host import make_plugin_manager
+from naramarket.plugins import g2b_bids
+from tests.inprocess import serve
 
 # The bids module's fixtures (bids, http, requests) are imported to be used as fixtures here.
 from tests.plugins.test_g2b_bids import bids, http, requests, rest, sent, stream  # noqa: F401
@@ -130,3 +138,32 @@ async def test_an_item_search_that_finds_nothing_points_to_search_categories(htt
     assert "search_categories" in body["hint"]
     found = await rest(http, "search_bid_notices", {"kind": "물품", "limit": 3})
     assert found["items"] and found["hint"] is None
+
+
+async def test_an_all_kinds_search_stopped_by_its_request_budget_says_so_and_continues():
+    # 12 upstream requests a call: the five kinds' pages of 10 need about 15, so the first answer
+    # stops at the budget (it used to be a 500) and `next` walks the rest without gap or repeat.
+    settings = Settings.from_env(
+        {},
+        sandbox=True,
+        api_base=SANDBOX_API_BASE,
+        service_key=sandbox.DEFAULT_SERVICE_KEY,
+        rate_limit=0,
+        call_requests=12,
+    )
+    kernel = make_kernel(
+        settings,
+        transport=httpx.ASGITransport(app=sandbox.create_app()),
+        plugin_manager=make_plugin_manager(allow=(), extra=[("g2b_bids", g2b_bids)]),
+    )
+    async with serve(create_app(settings, kernel=kernel)) as served, served.http(timeout=30) as http:
+        body = await rest(http, "search_bid_notices", {"limit": 300, "page_size": 10, **WEEK})
+        assert body["complete"] is False and body["reason"] == "request_budget"
+        items, total = body["items"], body["total_count"]  # every kind's first page told its total
+        for _ in range(20):
+            if body["complete"]:
+                break
+            body = await rest(http, "search_bid_notices", body["next"])
+            items += body["items"]
+    ids = [(i["notice_no"], i["round"]) for i in items]
+    assert body["complete"] is True and len(ids) == len(set(ids)) == total
