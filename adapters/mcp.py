@@ -31,6 +31,7 @@ from starlette.routing import BaseRoute, Route
 from naramarket.adapters.auth import LOOPBACK, PRINCIPAL, send_auth_error
 from naramarket.adapters.http import Draining
 from naramarket.adapters.mcp_sessions import MESSAGES, SessionGuard
+from naramarket.datago import SANDBOX_MARK
 from naramarket.exports import EXPORTS, SCOPE, owner_of
 from naramarket.kernel import Forbidden, NaramarketError, Principal, Tool, ToolNotFound
 from naramarket.kernel.host import CallEvents, Dispatcher, Kernel, json_schema, problem
@@ -107,8 +108,8 @@ def _tool_result(tool: Tool[Any, Any], result: Any, *, sandbox: bool) -> dict[st
     structured = msgspec.to_builtins(result)
     summary = getattr(result, "summary_text", None)
     text = summary(tool.name) if callable(summary) else msgspec.json.encode(structured).decode()
-    if sandbox and not text.startswith("[SANDBOX"):
-        text = "[SANDBOX: fake data, not real procurement records] " + text
+    if sandbox and not text.startswith(SANDBOX_MARK):
+        text = SANDBOX_MARK + text
     wire: dict[str, Any] = {
         "content": [{"type": "text", "text": text}],
         "structuredContent": structured,

@@ -51,7 +51,17 @@ from .errors import (
     UpstreamUnavailable,
 )
 from .limits import RetryPolicy
-from .listing import DEFAULT_LIMIT, MAX_LIMIT, Listing, ListQuery, Order, Problem, Reason
+from .listing import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    SANDBOX_MARK,
+    Listing,
+    ListQuery,
+    Order,
+    Problem,
+    Reason,
+    sandbox_mark,
+)
 from .operation import DATA_GO_KR, DAY, MONTH, WEEK, YEAR, Api, Operation, RangeLimit, split_windows
 from .records import KST, KstDateTime, Record, derived, specialise, wire
 from .scan import PageFailure
@@ -65,6 +75,7 @@ __all__ = [
     "MAX_LIMIT",
     "MONTH",
     "OTHER",
+    "SANDBOX_MARK",
     "WEEK",
     "YEAR",
     "AccessDenied",
@@ -109,6 +120,7 @@ __all__ = [
     "make_http_client",
     "normalise_key",
     "quartiles",
+    "sandbox_mark",
     "scan_records",
     "specialise",
     "split_windows",

@@ -17,12 +17,26 @@ import msgspec
 
 from naramarket.kernel import DateRange, InvalidParams
 
-__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "Cursor", "ListQuery", "Listing", "Order", "Problem", "Reason"]
+__all__ = [
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "SANDBOX_MARK",
+    "Cursor",
+    "ListQuery",
+    "Listing",
+    "Order",
+    "Problem",
+    "Reason",
+    "sandbox_mark",
+]
 
 T = TypeVar("T")
 
 DEFAULT_LIMIT = 50  # about 15k tokens of records: room for the model to think about them
 MAX_LIMIT = 500  # one answer stays well under 1 MiB; more is an export job
+
+SANDBOX_MARK = "[SANDBOX: fake data, not real procurement records] "
+"""What a text meant for a model starts with when the answer is the sandbox's fake data."""
 
 Order = Literal["newest", "oldest"]
 Reason = Literal["limit", "time_budget", "request_budget", "page_failed", "upstream_stopped"]
@@ -126,7 +140,7 @@ class Listing(msgspec.Struct, Generic[T], kw_only=True):
         head = f"{tool}: {len(self.items)} record(s), {self.order} first"
         head += f"; upstream reported {self.total_count} for the windows scanned"
         if self.sandbox:
-            head = "[SANDBOX: fake data, not real procurement records] " + head
+            head = SANDBOX_MARK + head
         lines = [head + "."]
         if not self.complete:
             why = {
@@ -152,6 +166,11 @@ class Listing(msgspec.Struct, Generic[T], kw_only=True):
         if self.hint:
             lines.append(f"Hint: {self.hint}")
         return "\n".join(lines)
+
+
+def sandbox_mark(sandbox: bool) -> str:
+    """``SANDBOX_MARK`` for sandbox answers, else nothing: the head of a model-facing text."""
+    return SANDBOX_MARK if sandbox else ""
 
 
 def _summary_columns(item: Any) -> tuple[str, ...]:

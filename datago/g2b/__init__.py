@@ -29,14 +29,16 @@ from .catalog import (
     load_catalog,
 )
 from .hints import category_hint
-from .kinds import ENGLISH_KINDS, KIND_SUFFIXES, kind_suffixes
+from .kinds import ALL_KINDS, ENGLISH_KINDS, KIND_SUFFIXES, AllKinds, kind_suffixes
 
 __all__ = [
+    "ALL_KINDS",
     "ENGLISH_KINDS",
     "G2B",
     "KIND_SUFFIXES",
     "KST",
     "NKONEPS_ERROR",
+    "AllKinds",
     "Catalog",
     "DateRangeInfo",
     "FieldInfo",

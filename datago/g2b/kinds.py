@@ -8,9 +8,9 @@ and map it here, so the table lives once.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
+from typing import Final, Literal
 
-__all__ = ["ENGLISH_KINDS", "KIND_SUFFIXES", "kind_suffixes"]
+__all__ = ["ALL_KINDS", "ENGLISH_KINDS", "KIND_SUFFIXES", "AllKinds", "kind_suffixes"]
 
 KIND_SUFFIXES: Final[Mapping[str, str]] = {
     "물품": "Thng",
@@ -29,6 +29,10 @@ ENGLISH_KINDS: Final[Mapping[str, str]] = {
     "other": "기타",
 }
 """The English alias users may give -> the Korean label."""
+
+AllKinds = Literal["전체", "all"]
+ALL_KINDS: Final = ("전체", "all")
+"""The labels that ask a search for every kind at once (merged by date: ``datago.collect_merged``)."""
 
 
 def kind_suffixes(*labels: str) -> dict[str, str]:

@@ -33,6 +33,7 @@ from naramarket.datago import (
     Numbers,
     NumberSummary,
     ScanReport,
+    sandbox_mark,
     scan_records,
 )
 from naramarket.datago.g2b import KST
@@ -120,7 +121,7 @@ def _number_text(n: NumberSummary) -> str:
 
 
 def _scan_text(scan: ScanReport) -> str:
-    head = "[SANDBOX: fake data, not real procurement records] " if scan.sandbox else ""
+    head = sandbox_mark(scan.sandbox)
     state = "complete" if scan.complete else f"INCOMPLETE ({scan.reason}: {scan.missing}) — {scan.advice}"
     return f"{head}{scan.rows_read:,} rows read, {scan.pages_fetched} pages; {state}"
 

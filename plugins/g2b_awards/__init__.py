@@ -13,12 +13,12 @@ it imports only ``naramarket.kernel`` and ``naramarket.datago``.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 
 from naramarket.datago import Listing, ListQuery, collect, collect_merged
-from naramarket.datago.g2b import KST
+from naramarket.datago.g2b import ALL_KINDS, KST, AllKinds
 from naramarket.kernel import Context, Register, hookimpl, tool
 
 from .opening import GetOpeningResults, OpeningResult, get_opening_results
@@ -52,7 +52,7 @@ class SearchAwards(ListQuery):
     """Parameters of ``search_awards``: a kind, opening dates (both or neither) and filters."""
 
     kind: Annotated[
-        Kind | Literal["전체", "all"],
+        Kind | AllKinds,
         msgspec.Meta(
             description="업무구분 / kind of procurement: 물품 (goods), 공사 (works), 용역 (services) "
             "or 외자 (foreign); English labels are accepted too; 전체/all for every kind at once, "
@@ -202,7 +202,7 @@ async def search_awards(ctx: Context, p: SearchAwards) -> Listing[Award]:
     today = dt.datetime.now(KST).date()
     window = (None, None) if p.notice_no else p.dates_or_last(DEFAULT_DAYS, today=today)
     params = award_params(p)
-    if p.kind in ("전체", "all"):  # every kind's operation takes the same parameters
+    if p.kind in ALL_KINDS:  # every kind's operation takes the same parameters
         return await collect_merged(ctx, [(op, params) for op in AWARD_SEARCH.values()], p, window=window)
     return await collect(ctx, AWARD_SEARCH[KIND_LABEL[p.kind]], params, p, window=window)
 

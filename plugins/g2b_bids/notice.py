@@ -9,7 +9,7 @@ from typing import Annotated, Any, TypeVar
 import anyio
 import msgspec
 
-from naramarket.datago import CLIENT, Client, Record, UpstreamError
+from naramarket.datago import CLIENT, SANDBOX_MARK, Client, Record, UpstreamError
 from naramarket.datago.g2b import KST, G2bOperation
 from naramarket.kernel import Context, NotFound, Params, tool
 
@@ -115,7 +115,7 @@ class BidNoticeDetails(msgspec.Struct, kw_only=True):
         n = self.notice
         head = f"{tool}: {self.kind} {n.notice_no}-{n.round} {n.title!r} ({self.status or 'status unknown'})"
         if self.sandbox:
-            head = "[SANDBOX: fake data, not real procurement records] " + head
+            head = SANDBOX_MARK + head
         price = f"{n.estimated_price:,} KRW" if n.estimated_price is not None else "-"
         base = ", ".join(f"{b.base_amount:,}" for b in self.base_amounts if b.base_amount is not None) or "-"
         lines = [

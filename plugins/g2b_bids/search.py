@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import partial
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 
 from naramarket.datago import Listing, ListQuery, collect, collect_merged
-from naramarket.datago.g2b import KST
+from naramarket.datago.g2b import ALL_KINDS, KST, AllKinds
 from naramarket.kernel import Context, tool
 
 from .operations import KINDS, Kind, KindLabel, kind_of
@@ -18,7 +18,6 @@ from .records import BidNotice
 
 __all__ = ["DEFAULT_DAYS", "REGION_CODES", "SearchBidNotices", "search_bid_notices", "wire_params"]
 
-ALL = ("전체", "all")
 # Filters only the full PPSSrch takes: with them, "every kind" means every kind but 기타.
 FULL_SEARCH_ONLY = (
     "demand_agency",
@@ -63,7 +62,7 @@ class SearchBidNotices(ListQuery):
     """Parameters of ``search_bid_notices``: a kind, the 나라장터 search filters, dates, limit, order."""
 
     kind: Annotated[
-        KindLabel | Literal["전체", "all"] | None,
+        KindLabel | AllKinds | None,
         msgspec.Meta(
             description="업무구분 / kind of notice: 물품 (goods), 공사 (works), 용역 (services), 외자 "
             "(foreign procurement) or 기타 (other); leave out (or 전체/all) for every kind at once, "
@@ -144,7 +143,7 @@ class SearchBidNotices(ListQuery):
         low, high = self.estimated_price_min, self.estimated_price_max
         if low is not None and high is not None and high < low:
             raise ValueError("estimated_price_max: is below estimated_price_min")
-        if self.kind is not None and self.kind not in ALL and not kind_of(self.kind).full_search:
+        if self.kind is not None and self.kind not in ALL_KINDS and not kind_of(self.kind).full_search:
             refused = self.full_search_filters()
             if refused:
                 raise ValueError(
@@ -164,7 +163,7 @@ class SearchBidNotices(ListQuery):
 
     def kinds(self) -> list[Kind]:
         """The kinds to search: the one named, or all (but 기타 when a filter it lacks is given)."""
-        if self.kind is not None and self.kind not in ALL:
+        if self.kind is not None and self.kind not in ALL_KINDS:
             return [kind_of(self.kind)]
         full_only = bool(self.full_search_filters())
         return [kind for kind in KINDS.values() if kind.full_search or not full_only]

@@ -22,8 +22,9 @@ from typing import Annotated, Any, Final, Literal
 import anyio
 import msgspec
 
-from naramarket.datago import CLIENT, Listing, ListQuery, Record, collect, collect_merged
-from naramarket.datago.g2b import KST, G2bOperation
+from naramarket.datago import CLIENT, Listing, ListQuery, Record, collect, collect_merged, sandbox_mark
+from naramarket.datago.g2b import ALL_KINDS as ALL_LABELS
+from naramarket.datago.g2b import KST, AllKinds, G2bOperation
 from naramarket.kernel import Context, Params, Register, hookimpl, tool
 
 from .records import (
@@ -76,7 +77,6 @@ KEYWORD_PARAM: Final = {
     "Frgcpt": "prdctClsfcNoNm",
 }
 DEFAULT_DAYS = 30
-ALL: Final = ("전체", "all")  # every kind at once (merged by 계약일자)
 _NUMBER = r"^[0-9A-Za-z-]{1,40}$"
 # Bounds sit on the str, the description on the whole optional field (outside anyOf, where
 # clients and models read it).
@@ -91,7 +91,7 @@ class SearchContracts(ListQuery):
     """Parameters of ``search_contracts`` (dates are 계약체결일자, both or neither)."""
 
     kind: Annotated[
-        Kind | Literal["전체", "all"],
+        Kind | AllKinds,
         msgspec.Meta(
             description="업무구분 / kind: 물품 (goods, default), 공사 (works), 용역 (services)"
             ", 외자 (foreign), or 전체/all for every kind at once, merged newest first"
@@ -150,7 +150,7 @@ class SearchContracts(ListQuery):
         super().__post_init__()
         if self.notice_no and self.request_no:
             raise ValueError("notice_no, request_no: give one of them")
-        if self.kind not in ALL and KINDS[self.kind] == "Frgcpt":
+        if self.kind not in ALL_LABELS and KINDS[self.kind] == "Frgcpt":
             for name in ("method", "central"):
                 if getattr(self, name) is not None:
                     raise ValueError(f"{name}: the gateway has no such filter for 외자 contracts")
@@ -158,10 +158,10 @@ class SearchContracts(ListQuery):
     def kinds(self) -> list[str]:
         """The kinds to search (operation suffixes): the one named, or all (without 외자 when a
         filter it lacks is given)."""
-        if self.kind not in ALL:
+        if self.kind not in ALL_LABELS:
             return [KINDS[self.kind]]
         foreign_lacks = self.method is not None or self.central is not None
-        return [k for k in dict.fromkeys(KINDS.values()) if not (k == "Frgcpt" and foreign_lacks)]
+        return [k for k in ALL_KINDS if not (k == "Frgcpt" and foreign_lacks)]
 
 
 def _wire_params(p: SearchContracts, kind: str) -> dict[str, str | None]:
@@ -371,7 +371,7 @@ class ContractDetail(msgspec.Struct, kw_only=True):
 
     def summary_text(self, tool: str) -> str:
         """A few lines for a model; every field is in the structured content."""
-        head = "[SANDBOX: fake data, not real procurement records] " if self.sandbox else ""
+        head = sandbox_mark(self.sandbox)
         if not self.found or self.contract is None:
             return f"{head}{tool}: no contract {self.contract_no} in 물품, 공사, 용역 or 외자."
         c = self.contract

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Final
 import anyio
 import msgspec
 
-from naramarket.datago import CLIENT, ListQuery, Record, collect, wire
+from naramarket.datago import CLIENT, ListQuery, Record, collect, sandbox_mark, wire
 from naramarket.datago.g2b import G2bOperation
 from naramarket.kernel import Context, Params, Register, hookimpl, tool
 
@@ -149,7 +149,7 @@ class CategoryMatches(msgspec.Struct, kw_only=True):
 
     def summary_text(self, tool: str) -> str:
         """A few lines for a model; every field is in the structured content."""
-        head = "[SANDBOX: fake data, not real procurement records] " if self.sandbox else ""
+        head = sandbox_mark(self.sandbox)
         if not self.categories:
             return f"{head}{tool}: no 품명 matched {self.words!r} (searched {', '.join(self.searched)})."
         lines = [f"{head}{tool}: {len(self.categories)} categor(ies) for {self.words!r}"]

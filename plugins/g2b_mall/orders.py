@@ -9,7 +9,7 @@ from typing import Annotated, Final, Literal
 import anyio
 import msgspec
 
-from naramarket.datago import CLIENT, Listing, ListQuery, collect
+from naramarket.datago import CLIENT, Listing, ListQuery, collect, sandbox_mark
 from naramarket.datago.g2b import KST
 from naramarket.kernel import Context, Params, tool
 
@@ -256,7 +256,7 @@ class DeliveryRequestDetail(msgspec.Struct, kw_only=True):
 
     def summary_text(self, tool: str) -> str:
         """A few lines for a model; every field is in the structured content."""
-        head = "[SANDBOX: fake data, not real procurement records] " if self.sandbox else ""
+        head = sandbox_mark(self.sandbox)
         if not self.found or self.request is None:
             return f"{head}{tool}: no delivery request {self.request_no}."
         r = self.request

@@ -29,9 +29,10 @@ from naramarket.datago import (
     UpstreamError,
     collect,
     collect_merged,
+    sandbox_mark,
     wire,
 )
-from naramarket.datago.g2b import KST, G2bOperation
+from naramarket.datago.g2b import ALL_KINDS, KST, G2bOperation
 from naramarket.kernel import Context, Params, tool
 
 from . import MAS_PRODUCTS, MallProduct
@@ -216,7 +217,7 @@ async def search_mall_products(ctx: Context, p: SearchMallProducts) -> Listing[M
     params = wire_params(p)
     keep = keep_of(p)
     page_size = p.page_size or (500 if keep else None)
-    if p.kind in ("전체", "all"):
+    if p.kind in ALL_KINDS:
         parts = [(op, params) for op in PRODUCT_KINDS.values()]
         listing = await collect_merged(ctx, parts, p, window=window, keep=keep, page_size=page_size)
     else:
@@ -323,7 +324,7 @@ class ProductDetail(msgspec.Struct, kw_only=True):
 
     def summary_text(self, tool: str) -> str:
         """A few lines for a model; every field is in the structured content."""
-        head = "[SANDBOX: fake data, not real procurement records] " if self.sandbox else ""
+        head = sandbox_mark(self.sandbox)
         if not self.found or self.product is None:
             years = LOOK_BACK_YEARS
             return f"{head}{tool}: no contract product {self.product_id} registered in the last {years} years"
@@ -397,7 +398,7 @@ async def get_product(ctx: Context, p: GetProduct) -> ProductDetail:
     """The product's contract rows, official attributes and (optionally) the mall page, concurrently."""
     kinds = (
         [PRODUCT_KINDS[KIND_NAMES[p.kind]]]
-        if p.kind is not None and p.kind not in ("전체", "all")
+        if p.kind is not None and p.kind not in ALL_KINDS
         else list(PRODUCT_KINDS.values())
     )
     offers: list[MallProduct] = []

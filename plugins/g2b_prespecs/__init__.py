@@ -25,7 +25,7 @@ from typing import Annotated, Any, Literal
 import anyio
 import msgspec
 
-from naramarket.datago import CLIENT, Listing, ListQuery, Record, collect
+from naramarket.datago import CLIENT, Listing, ListQuery, Record, collect, sandbox_mark
 from naramarket.datago.g2b import KST, G2bOperation
 from naramarket.kernel import Context, Params, Register, hookimpl, tool
 
@@ -208,7 +208,7 @@ class PreSpecDetail(msgspec.Struct, kw_only=True):
 
     def summary_text(self, tool: str) -> str:
         """A few lines for a model; every field is in the structured content."""
-        head = "[SANDBOX: fake data, not real procurement records] " if self.sandbox else ""
+        head = sandbox_mark(self.sandbox)
         if not self.found or self.prespec is None:
             return f"{head}{tool}: no pre-spec {self.spec_no} in 물품, 공사, 용역 or 외자."
         s = self.prespec

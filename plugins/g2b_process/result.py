@@ -7,6 +7,8 @@ from typing import Annotated, Final
 
 import msgspec
 
+from naramarket.datago import sandbox_mark
+
 from .numbers import KIND_NAMES
 from .stages import ProcessTrack
 
@@ -57,7 +59,7 @@ class ProcurementProcess(msgspec.Struct, kw_only=True):
 
     def summary_text(self, tool: str) -> str:
         """A few lines per track for a model; every field is in the structured content."""
-        head = "[SANDBOX: fake data, not real procurement records] " if self.sandbox else ""
+        head = sandbox_mark(self.sandbox)
         what = next((name for k, name in KIND_NAMES.items() if k == self.number_kind), self.number_kind)
         lines = [f"{head}{tool}: {what} {self.number} — {self.kind}, {len(self.processes)} track(s)"]
         if self.via_contract is not None:

@@ -28,7 +28,7 @@ from typing import Annotated, Any, Final, Literal, TypeVar
 import anyio
 import msgspec
 
-from naramarket.datago import CLIENT, Listing, ListQuery, Record, collect
+from naramarket.datago import CLIENT, Listing, ListQuery, Record, collect, sandbox_mark
 from naramarket.datago.g2b import KST, G2bOperation
 from naramarket.kernel import Context, InvalidParams, NotFound, Params, Register, hookimpl, tool
 
@@ -174,7 +174,7 @@ class SupplierProfile(msgspec.Struct, kw_only=True):
 
     def summary_text(self, tool: str) -> str:
         """A few lines for a model; every field is in the structured content."""
-        head = "[SANDBOX: fake data, not real procurement records] " if self.sandbox else ""
+        head = sandbox_mark(self.sandbox)
         s = self.supplier
         who = f"{s.name} (CEO {s.ceo or '-'}, {s.region or '-'})" if s else "(no 기본정보 row)"
         industries = ", ".join(f"{i.code} {i.name}" for i in self.industries[:8]) or "-"
