@@ -35,7 +35,15 @@ from .scan import _STOPS, ItemsCallback, PageFailure, ProgressCallback
 if TYPE_CHECKING:
     from .client import Client
 
-__all__ = ["ScanRun", "checked_window", "collect_listing", "scan_listing", "with_window"]
+__all__ = [
+    "ScanRun",
+    "answer",
+    "checked_window",
+    "collect_listing",
+    "resolved_window",
+    "scan_listing",
+    "with_window",
+]
 
 R = TypeVar("R", bound=Record)
 Window = tuple[dt.datetime, dt.datetime]  # inclusive, minute precision (the gateway's)
@@ -233,9 +241,7 @@ async def collect_listing(
     some, the answer is partial and says why.
     """
     base = {k: v for k, v in params.items() if v is not None}
-    dates = checked_window(window)
-    if cursor and window_from_cursor and dates is not None:
-        dates = Cursor.window_of(cursor) or dates
+    dates = resolved_window(window, cursor, window_from_cursor)
     if op.order_by is None:
         order = "oldest"  # the upstream's own order: there is no date to order by
     query = fingerprint(op.path, sorted(base.items()), [str(d) for d in dates or ()], order)
@@ -267,19 +273,56 @@ class ScanRun(Generic[R]):
     def listing(
         self, client: Client, next_cursor: str | None, next_arguments: Callable[[str], dict[str, Any]] | None
     ) -> Listing[R]:
-        error = self.error
-        return Listing(
-            items=self.state.items,
-            total_count=self.state.total,
-            complete=self.reason is None,
-            reason=self.reason,
-            next=(next_arguments or _cursor_only)(next_cursor) if next_cursor else None,
-            missing=self.missing,
-            error=msgspec.convert(problem(error), Problem) if error is not None else None,
+        return answer(
+            client,
+            self.state.items,
+            total=self.state.total,
+            pages=self.state.pages,
             order=self.state.order,
-            pages_fetched=self.state.pages,
-            sandbox=client.sandbox,
+            reason=self.reason,
+            error=self.error,
+            missing=self.missing,
+            next_cursor=next_cursor,
+            next_arguments=next_arguments,
         )
+
+
+def answer(
+    client: Client,
+    items: list[R],
+    *,
+    total: int,
+    pages: int,
+    order: Order,
+    reason: Reason | None,
+    error: UpstreamError | None,
+    missing: str | None,
+    next_cursor: str | None,
+    next_arguments: Callable[[str], dict[str, Any]] | None,
+) -> Listing[R]:
+    """The ``Listing`` a scan (of one operation or merged) answers."""
+    return Listing(
+        items=items,
+        total_count=total,
+        complete=reason is None,
+        reason=reason,
+        next=(next_arguments or _cursor_only)(next_cursor) if next_cursor else None,
+        missing=missing,
+        error=msgspec.convert(problem(error), Problem) if error is not None else None,
+        order=order,
+        pages_fetched=pages,
+        sandbox=client.sandbox,
+    )
+
+
+def resolved_window(
+    window: tuple[dt.date | None, dt.date | None] | None, cursor: str | None, from_cursor: bool
+) -> tuple[dt.date, dt.date] | None:
+    """The date range to scan: ``window``, or (``from_cursor``: it is a default) the cursor's own."""
+    dates = checked_window(window)
+    if cursor and from_cursor and dates is not None:
+        return Cursor.window_of(cursor) or dates
+    return dates
 
 
 async def scan_listing(

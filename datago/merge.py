@@ -19,24 +19,24 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
-import msgspec
 
 from naramarket.kernel import UpstreamError
-from naramarket.kernel.host import problem
 
 from .collect import (
+    _EPOCH,
     ScanRun,
     _bucket,
     _is_date_field,
     _order_value,
     _short_id,
-    checked_window,
+    answer,
+    resolved_window,
     scan_listing,
     with_window,
 )
-from .listing import DEFAULT_LIMIT, Cursor, Listing, Order, Problem, Reason, fingerprint
+from .listing import DEFAULT_LIMIT, Cursor, Listing, Order, Reason, fingerprint
 from .operation import Operation
-from .records import KST, Record
+from .records import Record
 from .scan import ItemsCallback, ProgressCallback
 
 if TYPE_CHECKING:
@@ -46,7 +46,6 @@ __all__ = ["collect_merged_listing"]
 
 R = TypeVar("R", bound=Record)
 
-_EPOCH = dt.datetime(1900, 1, 1, tzinfo=KST)
 # Why a merged answer stopped, most telling first: a failure explains more than a limit.
 _PRIORITY: tuple[Reason, ...] = ("upstream_stopped", "page_failed", "request_budget", "time_budget", "limit")
 
@@ -80,9 +79,7 @@ async def collect_merged_listing(
     if any(op.order_by is None for op in ops) or len({_is_date_field(op) for op in ops}) > 1:
         raise ValueError("merged operations must all order by a date of the same precision")
     bases = [{k: v for k, v in params.items() if v is not None} for _, params in parts]
-    dates = checked_window(window)
-    if cursor and window_from_cursor and dates is not None:
-        dates = Cursor.window_of(cursor) or dates
+    dates = resolved_window(window, cursor, window_from_cursor)
     query = fingerprint(
         "merged",
         [[op.path, sorted(base.items())] for op, base in zip(ops, bases, strict=True)],
@@ -125,18 +122,17 @@ async def collect_merged_listing(
     items = [record for _, _, record in taken]
     if items and on_items is not None:
         await on_items(items)
-    error = stopped.error if stopped is not None else None
-    return Listing(
-        items=items,
-        total_count=sum(run.state.total for run in finished),
-        complete=reason is None,
-        reason=reason,
-        next=(next_arguments or (lambda c: {"cursor": c}))(next_cursor) if next_cursor else None,
-        missing=missing,
-        error=msgspec.convert(problem(error), Problem) if error is not None else None,
+    return answer(
+        client,
+        items,
+        total=sum(run.state.total for run in finished),
+        pages=sum(run.state.pages for run in finished),
         order=order,
-        pages_fetched=sum(run.state.pages for run in finished),
-        sandbox=client.sandbox,
+        reason=reason,
+        error=stopped.error if stopped is not None else None,
+        missing=missing,
+        next_cursor=next_cursor,
+        next_arguments=next_arguments,
     )
 
 
