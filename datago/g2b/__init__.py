@@ -30,6 +30,7 @@ from .catalog import (
 )
 from .hints import category_hint
 from .kinds import ALL_KINDS, ENGLISH_KINDS, KIND_SUFFIXES, AllKinds, kind_suffixes
+from .regions import REGION_CODE_SET, REGION_CODES, region_label
 
 __all__ = [
     "ALL_KINDS",
@@ -38,6 +39,8 @@ __all__ = [
     "KIND_SUFFIXES",
     "KST",
     "NKONEPS_ERROR",
+    "REGION_CODES",
+    "REGION_CODE_SET",
     "AllKinds",
     "Catalog",
     "DateRangeInfo",
@@ -52,6 +55,7 @@ __all__ = [
     "generic_operation",
     "kind_suffixes",
     "load_catalog",
+    "region_label",
 ]
 
 R = TypeVar("R", bound=records.Record)

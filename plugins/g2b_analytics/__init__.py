@@ -36,7 +36,8 @@ from naramarket.datago import (
     sandbox_mark,
     scan_records,
 )
-from naramarket.datago.g2b import KST
+from naramarket.datago.g2b import KST, REGION_CODE_SET, REGION_CODES
+from naramarket.datago.g2b import region_label as short_region_name
 from naramarket.kernel import Context, DateRange, Register, hookimpl, tool
 
 from .records import (
@@ -72,30 +73,13 @@ Sample = Annotated[
     msgspec.Meta(ge=0, le=5, description="표본 / raw rows to include as a sample (0-5, default 0)"),
 ]
 
-# 참가제한지역코드 (prtcptLmtRgnCd): 시도 name or short name -> code.
-REGION_CODES: Final = {
-    "전국": "00", "서울": "11", "부산": "26", "대구": "27", "인천": "28", "광주": "29", "대전": "30",
-    "울산": "31", "세종": "36", "경기": "41", "강원": "51", "충북": "43", "충남": "44", "전북": "52",
-    "전남": "46", "경북": "47", "경남": "48", "제주": "50",
-}  # fmt: skip
-_LONG_NAMES: Final = {
-    "서울특별시": "서울", "부산광역시": "부산", "대구광역시": "대구", "인천광역시": "인천",
-    "광주광역시": "광주", "대전광역시": "대전", "울산광역시": "울산", "세종특별자치시": "세종",
-    "경기도": "경기", "강원도": "강원", "강원특별자치도": "강원", "충청북도": "충북", "충청남도": "충남",
-    "전라북도": "전북", "전북특별자치도": "전북", "전라남도": "전남", "경상북도": "경북",
-    "경상남도": "경남", "제주도": "제주", "제주특별자치도": "제주",
-}  # fmt: skip
-
 
 def _region(value: str) -> tuple[str, str]:
     """(label, code) of a 시도 name or 2-digit code; ValueError names the accepted values."""
     text = value.strip().replace(" ", "")
-    text = _LONG_NAMES.get(text, text)
-    if text in REGION_CODES:
-        return text, REGION_CODES[text]
-    for label, code in REGION_CODES.items():
-        if code == text:
-            return label, code
+    code = REGION_CODES.get(text, text)
+    if code in REGION_CODE_SET:
+        return short_region_name(code), code
     raise ValueError(
         f"regions: {value!r} is not a 시도; use one of {', '.join(REGION_CODES)} or a 2-digit code"
     )

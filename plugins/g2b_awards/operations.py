@@ -11,7 +11,14 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from naramarket.datago import MONTH, Operation, specialise
-from naramarket.datago.g2b import ENGLISH_KINDS, KIND_SUFFIXES, G2bOperation, kind_suffixes
+from naramarket.datago.g2b import (
+    ENGLISH_KINDS,
+    KIND_SUFFIXES,
+    REGION_CODE_SET,
+    REGION_CODES,
+    G2bOperation,
+    kind_suffixes,
+)
 
 from .records import Award, Bidder, Failure, Opening, Rebid, ReservePrice
 
@@ -105,56 +112,11 @@ OPERATIONS: tuple[Operation[Any], ...] = (
     REBIDS,
 )
 
-# 참가제한지역코드 (prtcptLmtRgnCd) as the catalog lists it. Old province names map to the codes
-# of their 특별자치도 successors (강원 2023, 전북 2024); give 42 or 45 to ask for the old codes.
-REGION_CODES: dict[str, str] = {
-    "전국": "00",
-    "서울": "11",
-    "서울특별시": "11",
-    "부산": "26",
-    "부산광역시": "26",
-    "대구": "27",
-    "대구광역시": "27",
-    "인천": "28",
-    "인천광역시": "28",
-    "광주": "29",
-    "광주광역시": "29",
-    "대전": "30",
-    "대전광역시": "30",
-    "울산": "31",
-    "울산광역시": "31",
-    "세종": "36",
-    "세종특별자치시": "36",
-    "경기": "41",
-    "경기도": "41",
-    "강원": "51",
-    "강원도": "51",
-    "강원특별자치도": "51",
-    "충북": "43",
-    "충청북도": "43",
-    "충남": "44",
-    "충청남도": "44",
-    "전북": "52",
-    "전라북도": "52",
-    "전북특별자치도": "52",
-    "전남": "46",
-    "전라남도": "46",
-    "경북": "47",
-    "경상북도": "47",
-    "경남": "48",
-    "경상남도": "48",
-    "제주": "50",
-    "제주도": "50",
-    "제주특별자치도": "50",
-    "기타": "99",
-}
-_CODES = frozenset(REGION_CODES.values()) | {"12", "42", "45"}
-
 
 def region_code(value: str) -> str:
     """A 시도 name (서울, 경기도 …) or 2-digit code -> the gateway's code; ValueError if unknown."""
     text = value.strip().replace(" ", "")
-    if text in _CODES:
+    if text in REGION_CODE_SET:
         return text
     if text in REGION_CODES:
         return REGION_CODES[text]

@@ -10,7 +10,7 @@ from typing import Annotated
 import msgspec
 
 from naramarket.datago import Listing, ListQuery, collect, collect_merged
-from naramarket.datago.g2b import ALL_KINDS, KST, AllKinds
+from naramarket.datago.g2b import ALL_KINDS, KST, REGION_CODE_SET, REGION_CODES, AllKinds
 from naramarket.kernel import Context, tool
 
 from .operations import KINDS, Kind, KindLabel, kind_of
@@ -29,31 +29,6 @@ FULL_SEARCH_ONLY = (
 )
 DEFAULT_DAYS = 30  # posted in the last 30 days (two month windows at most), newest first
 
-# 참가제한지역코드 (prtcptLmtRgnCd) by the names people write. 강원/전북 are 특별자치도 now (51/52);
-# give 42/45 as codes for notices from before the change.
-REGION_CODES: dict[str, str] = {
-    **dict.fromkeys(("전국",), "00"),
-    **dict.fromkeys(("서울", "서울시", "서울특별시"), "11"),
-    **dict.fromkeys(("부산", "부산시", "부산광역시"), "26"),
-    **dict.fromkeys(("대구", "대구시", "대구광역시"), "27"),
-    **dict.fromkeys(("인천", "인천시", "인천광역시"), "28"),
-    **dict.fromkeys(("광주", "광주시", "광주광역시"), "29"),
-    **dict.fromkeys(("대전", "대전시", "대전광역시"), "30"),
-    **dict.fromkeys(("울산", "울산시", "울산광역시"), "31"),
-    **dict.fromkeys(("세종", "세종시", "세종특별자치시"), "36"),
-    **dict.fromkeys(("경기", "경기도"), "41"),
-    **dict.fromkeys(("충북", "충청북도"), "43"),
-    **dict.fromkeys(("충남", "충청남도"), "44"),
-    **dict.fromkeys(("전남", "전라남도"), "46"),
-    **dict.fromkeys(("경북", "경상북도"), "47"),
-    **dict.fromkeys(("경남", "경상남도"), "48"),
-    **dict.fromkeys(("제주", "제주도", "제주특별자치도"), "50"),
-    **dict.fromkeys(("강원", "강원도", "강원특별자치도"), "51"),
-    **dict.fromkeys(("전북", "전라북도", "전북특별자치도"), "52"),
-    **dict.fromkeys(("전남광주통합특별시",), "12"),
-    **dict.fromkeys(("기타",), "99"),
-}
-_REGION_CODE_SET = frozenset(REGION_CODES.values()) | {"42", "45"}
 _AGENCY_CODE = re.compile(r"^[0-9A-Z]{7}$")  # 행자부코드 (1371577) or 조달청 code (Z001351)
 _INDUSTRY_CODE = re.compile(r"^\d{4}$")
 
@@ -152,7 +127,7 @@ class SearchBidNotices(ListQuery):
                 )
         if self.region is not None:
             region = self.region.strip()
-            if region.isdigit() and region not in _REGION_CODE_SET:
+            if region.isdigit() and region not in REGION_CODE_SET:
                 raise ValueError(
                     f"region: {region!r} is not a 참가제한지역코드 (e.g. 11 서울, 41 경기, 00 전국)"
                 )
