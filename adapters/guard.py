@@ -32,6 +32,8 @@ __all__ = ["CrossSiteGuard", "ForbiddenHost", "ForbiddenOrigin", "UnsupportedMed
 # Probes carry whatever Host the orchestrator uses (a pod IP): they answer nothing worth stealing.
 _PROBES = frozenset({"/api/v1/health", "/api/v1/health/ready"})
 _FORM_ENDPOINTS = ("/api/v1/auth/",)  # OAuth-style endpoints take form bodies by specification
+_VERDICTS = 1024  # Host/Content-Type pairs whose verdict is remembered (hostile Hosts cannot grow it)
+_UNSEEN = object()
 _ALLOW_HEADERS = b"authorization, content-type, accept, last-event-id, mcp-session-id, mcp-protocol-version"
 _EXPOSE_HEADERS = b"mcp-session-id, www-authenticate, x-naramarket-sandbox"
 
@@ -77,6 +79,7 @@ class CrossSiteGuard:
         self.app = app
         self.hosts = frozenset(host_name(h) for h in allowed_hosts if h)
         self.cors = frozenset(o.rstrip("/").lower() for o in cors_origins if o)
+        self._verdicts: dict[tuple[bytes | None, bytes | None], NaramarketError | None] = {}
 
     def host_allowed(self, host: str) -> bool:
         """Loopback or an allowed name."""
@@ -123,16 +126,33 @@ class CrossSiteGuard:
         if cors and scope["method"] == "OPTIONS" and _has(scope, b"access-control-request-method"):
             return _Preflight(origin_text or "")
         if path.startswith("/api/") and path not in _PROBES:
-            headers = {}
-            for name, value in ((b"host", host), (b"content-type", content_type)):
-                if value is not None:
-                    headers[name] = value.decode("latin-1").strip(" \t")
-            error = self._refusal(scope, headers, origin_text)
+            error = self._verdict(scope, host, content_type, origin_text)
             if error is not None:
                 return _Refusal(error)
         if not cors:
             return app
         return _WithCors(app, origin_text or "")
+
+    def _verdict(
+        self, scope: dict[str, Any], host: bytes | None, content_type: bytes | None, origin: str | None
+    ) -> NaramarketError | None:
+        """``_refusal`` for these headers; without an Origin (no browser: the common case) the
+        verdict depends only on the Host and, for a JSON call, the Content-Type, and is remembered
+        for the next request with the same two (a bounded number of them)."""
+        if origin is None:
+            json_call = scope["method"] == "POST" and not scope["path"].startswith(_FORM_ENDPOINTS)
+            key = (host, content_type if json_call else None)
+            verdict = self._verdicts.get(key, _UNSEEN)
+            if verdict is not _UNSEEN:
+                return verdict  # type: ignore[return-value]
+        headers = {}
+        for name, value in ((b"host", host), (b"content-type", content_type)):
+            if value is not None:
+                headers[name] = value.decode("latin-1").strip(" \t")
+        error = self._refusal(scope, headers, origin)
+        if origin is None and len(self._verdicts) < _VERDICTS:
+            self._verdicts[key] = error
+        return error
 
     def _refusal(
         self, scope: dict[str, Any], headers: dict[bytes, str], origin: str | None

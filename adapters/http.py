@@ -10,9 +10,9 @@ from typing import Any, TypeVar
 
 import anyio
 import msgspec
-import sniffio
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from naramarket.adapters.auth import PRINCIPAL, www_authenticate
 from naramarket.kernel import Forbidden, InvalidParams, NaramarketError, NotFound, Principal, Unauthorized
@@ -26,10 +26,12 @@ __all__ = [
     "ProblemResponse",
     "RouteNotFound",
     "ShuttingDown",
-    "cancel_on_disconnect",
+    "guarded_call",
     "principal",
     "problem_response",
     "read_body",
+    "receive_body",
+    "send_problem",
 ]
 
 T = TypeVar("T")
@@ -110,7 +112,15 @@ class Draining:
         """Shutdown begins: calls get ``grace`` seconds to finish."""
         self.deadline = min(self.deadline, anyio.current_time() + grace)
         for scope in self._scopes:
-            scope.deadline = self.deadline
+            scope.deadline = min(scope.deadline, self.deadline)
+
+    def watch(self, scope: anyio.CancelScope) -> None:
+        """Stop ``scope`` too when shutdown's grace runs out (until ``unwatch``)."""
+        self._scopes.add(scope)
+
+    def unwatch(self, scope: anyio.CancelScope) -> None:
+        """``scope`` ended."""
+        self._scopes.discard(scope)
 
     async def run(self, work: Callable[[], Awaitable[T]]) -> T:
         """``await work()``, or ``ShuttingDown`` once shutdown began and its grace ran out."""
@@ -123,44 +133,76 @@ class Draining:
         raise ShuttingDown("the server is shutting down and the call did not finish in time; call again")
 
 
-async def cancel_on_disconnect(request: Request, work: Callable[[], Awaitable[T]]) -> T:
-    """``await work()``, stopped (``ClientGone``) as soon as the client disconnects.
-
-    Call it once the body was read: the next ``receive()`` then only ever says ``http.disconnect``.
-    On asyncio (what uvicorn runs) the watcher is a bare task that is cancelled once when the work
-    ends; a task group would deliver that cancellation through anyio's machinery on every call.
-    """
-    if sniffio.current_async_library() != "asyncio":
-        return await _cancel_on_disconnect_anyio(request, work)
-    with anyio.CancelScope() as scope:
-
-        async def watch() -> None:
-            while (await request.receive())["type"] != "http.disconnect":
-                pass
-            scope.cancel()
-
-        watcher = asyncio.ensure_future(watch())
-        watcher.add_done_callback(_retrieve)
-        try:
-            return await work()
-        finally:
-            watcher.cancel()
-    raise ClientGone
-
-
 def _retrieve(task: asyncio.Future[None]) -> None:
     """Mark a watcher's own failure as seen (the call's outcome does not depend on it)."""
     if not task.cancelled():
         task.exception()
 
 
-async def _cancel_on_disconnect_anyio(request: Request, work: Callable[[], Awaitable[T]]) -> T:
+async def guarded_call(
+    receive: Receive, draining: Draining, work: Callable[[bytes], Awaitable[T]], within: float = BODY_TIMEOUT
+) -> T:
+    """Read the request body and ``await work(body)``, all under one cancel scope.
+
+    The body must arrive whole within ``within`` seconds (``RequestTimeout``) and stay under
+    ``MAX_BODY``; the work stops when the client disconnects (``ClientGone``) and when shutdown's
+    grace runs out (``ShuttingDown``). On asyncio the disconnect watcher starts only once the work
+    has to wait for something: a call answered at once (no upstream request) costs one cancel
+    scope and nothing more, which is most of what keeps a small REST call near a bare route.
+    """
+    try:
+        loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:  # another backend (trio): a task group watches
+        loop = None
+    now = loop.time() if loop is not None else anyio.current_time()
+    reading = True
+    gone = False
+    with anyio.CancelScope(deadline=min(now + within, draining.deadline)) as scope:
+        draining.watch(scope)
+        try:
+            body = await receive_body(receive)
+            reading = False
+            scope.deadline = draining.deadline
+            if loop is None:
+                return await _watched_anyio(receive, lambda: work(body))
+
+            async def watch() -> None:
+                nonlocal gone
+                while (await receive())["type"] != "http.disconnect":
+                    pass
+                gone = True
+                scope.cancel()
+
+            watcher: list[asyncio.Task[None]] = []
+
+            def start_watching() -> None:
+                task = loop.create_task(watch())
+                task.add_done_callback(_retrieve)
+                watcher.append(task)
+
+            start = loop.call_soon(start_watching)  # runs only if the work yields to the loop
+            try:
+                return await work(body)
+            finally:
+                start.cancel()
+                if watcher:
+                    watcher[0].cancel()
+        finally:
+            draining.unwatch(scope)
+    if reading:
+        raise RequestTimeout(f"the request body did not arrive within {within:g} s")
+    if gone:
+        raise ClientGone
+    raise ShuttingDown("the server is shutting down and the call did not finish in time; call again")
+
+
+async def _watched_anyio(receive: Receive, work: Callable[[], Awaitable[T]]) -> T:
     result: list[T] = []
     failure: list[Exception] = []
     async with anyio.create_task_group() as tg:
 
         async def watch() -> None:
-            while (await request.receive())["type"] != "http.disconnect":
+            while (await receive())["type"] != "http.disconnect":
                 pass
             tg.cancel_scope.cancel()
 
@@ -175,6 +217,38 @@ async def _cancel_on_disconnect_anyio(request: Request, work: Callable[[], Await
     if not result:
         raise ClientGone
     return result[0]
+
+
+async def receive_body(receive: Receive) -> bytes:
+    """The whole request body from ASGI ``receive``; ``InvalidParams`` past ``MAX_BODY``,
+    ``ClientGone`` if the client leaves first. (No time limit: the caller's scope has one.)"""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        body: bytes = message.get("body", b"")
+        size += len(body)
+        if size > MAX_BODY:
+            raise InvalidParams("request body is larger than 1 MiB")
+        if not message.get("more_body", False):
+            if not chunks:
+                return body
+            chunks.append(body)
+            return b"".join(chunks)
+        chunks.append(body)
+
+
+async def send_problem(scope: Scope, send: Send, error: NaramarketError) -> None:
+    """``error`` as an RFC 9457 problem+json response on a bare ASGI ``send`` (401/403 with the
+    OAuth challenge, as ``problem_response`` does)."""
+    body = msgspec.json.encode(problem(error, instance=scope.get("path")))
+    headers = [(b"content-length", b"%d" % len(body)), (b"content-type", PROBLEM_JSON.encode())]
+    if isinstance(error, Unauthorized | Forbidden):
+        headers.append((b"www-authenticate", www_authenticate(scope, error).encode()))
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def problem_response(

@@ -2,32 +2,110 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from naramarket import __version__
 from naramarket.datago import CLIENT
-from naramarket.kernel import NaramarketError, Tool
+from naramarket.kernel import InternalError, NaramarketError, Tool
 from naramarket.kernel.host import Kernel, json_schema
 
 from . import api_docs, jobs
-from .http import (
-    ClientGone,
-    Draining,
-    JSONResponse,
-    cancel_on_disconnect,
-    principal,
-    problem_response,
-    read_body,
-)
+from .auth import PRINCIPAL
+from .http import ClientGone, Draining, JSONResponse, RouteNotFound, guarded_call, send_problem
 
-__all__ = ["health_body", "openapi", "routes", "server_info_body", "tool_summary"]
+__all__ = ["ToolCalls", "health_body", "openapi", "routes", "server_info_body", "tool_summary"]
 
 API = "/api/v1"
+TOOLS = f"{API}/tools/"
+log = logging.getLogger("naramarket.rest")
+_JSON_HEADER = (b"content-type", b"application/json")
+
+
+class _RouteLabel:
+    """What the router would leave in ``scope["route"]``: the template the metrics are labelled by."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+
+class ToolCalls:
+    """``POST /api/v1/tools/{name}`` and the tools' alias routes, as a bare ASGI app in front of the
+    router; every other request goes on to ``app``.
+
+    This is the call every REST client makes, so it runs without the router, a ``Request`` object
+    or the framework's exception layers: read the body and dispatch under one cancel scope (body
+    time-out, client disconnect, shutdown grace), encode the Result once with msgspec, send it.
+    Errors are problem documents as everywhere else. The aliases call the same tool.
+    """
+
+    def __init__(self, app: ASGIApp | None, kernel: Kernel, draining: Draining | None = None) -> None:
+        self.app = app
+        self.kernel = kernel
+        self.draining = draining or Draining()
+        self.route = _RouteLabel(f"{API}/tools/{{name}}")
+        self.aliases = {
+            API + alias: (tool.name, _RouteLabel(API + alias))
+            for tool in kernel.registry
+            for alias in tool.aliases
+        }
+        self._encode = msgspec.json.Encoder().encode
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            path: str = scope["path"]
+            if path.startswith(TOOLS):
+                name = path[len(TOOLS) :]
+                if name and "/" not in name:
+                    scope["route"] = self.route
+                    await self.call(scope, receive, send, name)
+                    return
+            elif path in self.aliases:
+                name, scope["route"] = self.aliases[path]
+                await self.call(scope, receive, send, name)
+                return
+        if self.app is None:
+            await send_problem(scope, send, RouteNotFound("nothing is served at this path"))
+            return
+        await self.app(scope, receive, send)
+
+    async def call(self, scope: Scope, receive: Receive, send: Send, name: str) -> None:
+        """Run tool ``name`` with the request body as its parameters and send its Result."""
+        dispatcher = self.kernel.dispatcher
+        caller = scope.get(PRINCIPAL)
+
+        async def work(body: bytes) -> Any:
+            return await dispatcher.prepare(name, body, principal=caller).run()
+
+        try:
+            body = self._encode(await guarded_call(receive, self.draining, work))
+        except NaramarketError as exc:
+            await send_problem(scope, send, exc)
+            return
+        except ClientGone:  # nobody reads it; uvicorn drops it
+            await send({"type": "http.response.start", "status": 499, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        except Exception:  # a Result msgspec cannot encode: a bug, never the caller's fault
+            log.exception("tool %s: the result could not be encoded", name)
+            await send_problem(scope, send, InternalError(f"{name} produced a result that cannot be sent"))
+            return
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-length", b"%d" % len(body)), _JSON_HEADER],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
 
 
 def tool_summary(tool: Tool[Any, Any]) -> dict[str, Any]:
@@ -65,25 +143,9 @@ def routes(kernel: Kernel, draining: Draining | None = None) -> list[BaseRoute]:
     async def list_tools(request: Request) -> Response:
         return JSONResponse({"tools": [tool_summary(t) for t in kernel.registry]})
 
-    async def call_named(request: Request, name: str) -> Response:
-        try:
-            body = await read_body(request)
-            prepared = kernel.dispatcher.prepare(name, body, principal=principal(request))
-            result = await cancel_on_disconnect(request, lambda: draining.run(prepared.run))
-        except NaramarketError as exc:
-            return problem_response(exc, request)
-        except ClientGone:
-            return Response(status_code=499)  # nobody reads it; uvicorn drops it
-        return JSONResponse(result)
-
-    async def call_tool(request: Request) -> Response:
-        return await call_named(request, request.path_params["name"])
-
-    def alias_endpoint(name: str):  # type: ignore[no-untyped-def]
-        async def endpoint(request: Request) -> Response:
-            return await call_named(request, name)
-
-        return endpoint
+    # The router reaches these only when no ToolCalls sits in front of it (create_app puts one
+    # there); they also give GET on a tool's path its 405 with ``Allow: POST``.
+    calls = ToolCalls(None, kernel, draining)
 
     async def health(request: Request) -> Response:  # HEAD; GET is answered by the outer layer
         return Response(health_body(kernel), media_type="application/json")
@@ -104,7 +166,7 @@ def routes(kernel: Kernel, draining: Draining | None = None) -> list[BaseRoute]:
 
     out: list[BaseRoute] = [
         Route(f"{API}/tools", list_tools, methods=["GET"]),
-        Route(f"{API}/tools/{{name}}", call_tool, methods=["POST"]),
+        Route(f"{API}/tools/{{name}}", calls, methods=["POST"]),
         Route(f"{API}/health", health, methods=["GET"]),
         Route(f"{API}/health/ready", ready, methods=["GET"]),
         Route(f"{API}/server/info", server_info, methods=["GET"]),
@@ -113,7 +175,7 @@ def routes(kernel: Kernel, draining: Draining | None = None) -> list[BaseRoute]:
     ]
     for tool in kernel.registry:
         for alias in tool.aliases:
-            out.append(Route(API + alias, alias_endpoint(tool.name), methods=["POST"]))
+            out.append(Route(API + alias, calls, methods=["POST"]))
     return out
 
 

@@ -15,6 +15,7 @@ import os
 import re
 import secrets
 import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Protocol
@@ -35,6 +36,14 @@ _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _OWS = (b" ", b"\t")  # optional whitespace around a field value (RFC 9110 5.6.3)
 UNMATCHED = "unmatched"  # route label of requests no route matched (404 scans stay one series)
+
+
+LogLine = Callable[[logging.Logger, int, str, dict[str, Any]], None]
+
+
+def _log_line(logger: logging.Logger, level: int, event: str, fields: dict[str, Any]) -> None:
+    """The access line through ``logging`` (the composition root injects a faster writer)."""
+    logger.log(level, event, extra=fields)
 
 
 class HttpMetrics(Protocol):
@@ -110,8 +119,10 @@ class RequestTelemetry:
         guard: CrossSiteGuard | None = None,
         marker: tuple[tuple[bytes, bytes], ...] = (),
         health: tuple[str, bytes] | None = None,
+        line: LogLine | None = None,
     ) -> None:
         self.app = app
+        self.line = line or _log_line
         self.metrics = metrics
         self.guard = guard
         self.marker = marker
@@ -213,15 +224,13 @@ class RequestTelemetry:
                         if status >= 500:
                             span.set_status(Status(StatusCode.ERROR))
                     if log.isEnabledFor(logging.INFO):  # the access line is off unless asked for
-                        log.info(
-                            "http request",
-                            extra={
-                                "method": method,
-                                "route": route,
-                                "path": scope.get("path", ""),
-                                "status": status,
-                                "duration_ms": round(elapsed * 1000, 1),
-                            },
-                        )
+                        fields = {
+                            "method": method,
+                            "route": route,
+                            "path": scope.get("path", ""),
+                            "status": status,
+                            "duration_ms": round(elapsed * 1000, 1),
+                        }
+                        self.line(log, logging.INFO, "http request", fields)
         finally:
             structlog.contextvars.reset_contextvars(**bound)

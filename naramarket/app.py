@@ -254,7 +254,7 @@ def create_app(
     app.state.sessions = sessions
     app.state.auth_server = auth_server
     guarded = AuthMiddleware(
-        app,
+        rest.ToolCalls(app, kernel, draining),  # the REST call path, in front of the router
         settings=kernel.settings,
         verifier=auth_server.verifier,
         scopes_supported=scopes,
@@ -279,6 +279,7 @@ def create_app(
         guard=CrossSiteGuard(None, allowed_hosts=allowed_hosts, cors_origins=cors_origins),
         marker=((b"x-naramarket-sandbox", b"1"),) if kernel.sandbox else (),
         health=("/api/v1/health", rest.health_body(kernel)),
+        line=observability.own_line,
     )
     outer.draining = draining  # type: ignore[attr-defined]  # read by draining_of()
     outer.sessions = sessions  # type: ignore[attr-defined]  # the MCP session guard, for operators' tools

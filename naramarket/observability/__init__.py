@@ -6,7 +6,7 @@ here reaches them through OpenTelemetry's global provider or by injection.
 """
 
 from .instruments import Instruments, instruments
-from .logging import configure_logging
+from .logging import configure_logging, own_line
 from .metrics import Metrics
 from .tracing import configure_tracing, instrument_httpx
 
@@ -17,4 +17,5 @@ __all__ = [
     "configure_tracing",
     "instrument_httpx",
     "instruments",
+    "own_line",
 ]

@@ -21,9 +21,10 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from naramarket.kernel import NaramarketError, UpstreamError
 
+from .logging import own_line
 from .metrics import Metrics
 
-__all__ = ["Instruments", "ToolCall", "UpstreamRequest", "instruments"]
+__all__ = ["Instruments", "ToolCall", "ToolCallScope", "UpstreamRequest", "instruments"]
 
 TRACER_NAME = "naramarket"
 log = logging.getLogger("naramarket.dispatch")
@@ -106,6 +107,88 @@ def _result_code(exc: BaseException) -> str:
     return "internal_error"
 
 
+class ToolCallScope:
+    """The context manager ``Instruments.tool_call`` returns (a class, not a generator: it runs on
+    every call, and a generator-based one costs as much as the rest of a small call's plumbing)."""
+
+    __slots__ = ("_bound", "_call", "_instruments", "_label", "_plugin", "_span_cm", "_started", "_subject")
+
+    def __init__(self, instruments: Instruments, label: str, plugin: str | None, subject: str | None) -> None:
+        self._instruments = instruments
+        self._label = label
+        self._plugin = plugin
+        self._subject = subject
+
+    def __enter__(self) -> ToolCall:
+        label, plugin, subject = self._label, self._plugin, self._subject
+        self._started = time.perf_counter()
+        self._bound = structlog.contextvars.bind_contextvars(principal=subject) if subject else None
+        span_cm: Any = _NO_SPAN
+        if _tracing_on():  # else the API's proxy would hand out a no-op span and attach a context
+            attributes: dict[str, Any] = {
+                "gen_ai.operation.name": "execute_tool",
+                "gen_ai.tool.name": label,
+                "naramarket.tool": label,
+            }
+            if plugin:
+                attributes["naramarket.plugin"] = plugin
+            if subject:
+                attributes["enduser.id"] = subject
+            span_cm = self._instruments.tracer.start_as_current_span(
+                f"execute_tool {label}",
+                attributes=attributes,
+                record_exception=False,
+                set_status_on_exception=False,
+            )
+        self._span_cm = span_cm
+        try:
+            span = span_cm.__enter__()
+        except BaseException:
+            self._unbind()
+            raise
+        self._call = ToolCall(span)
+        return self._call
+
+    def _unbind(self) -> None:
+        if self._bound is not None:
+            structlog.contextvars.reset_contextvars(**self._bound)
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        call = self._call
+        level = logging.INFO
+        try:
+            if exc is not None:
+                if isinstance(exc, Exception):
+                    code = exc.code if isinstance(exc, NaramarketError) else "internal_error"
+                    status = exc.status if isinstance(exc, NaramarketError) else 500
+                    call.outcome = code
+                    span = call.span
+                    span.set_attribute("naramarket.error.code", code)
+                    span.set_attribute("error.type", code)
+                    span.set_status(Status(StatusCode.ERROR, code))
+                    level = logging.WARNING if status >= 500 else logging.INFO
+                else:  # cancelled: the caller went away
+                    call.outcome = "cancelled"
+            elapsed = time.perf_counter() - self._started
+            instruments, label = self._instruments, self._label
+            metrics = instruments.metrics
+            instruments._child(metrics.tool_calls, label, call.outcome).inc()
+            instruments._child(metrics.tool_duration, label).observe(elapsed)
+            if log.isEnabledFor(level):
+                fields = {
+                    "tool": label,
+                    "outcome": call.outcome,
+                    "count": call.count,
+                    "duration_ms": round(elapsed * 1000, 1),
+                }
+                own_line(log, level, "tool call", fields)
+        finally:
+            try:
+                self._span_cm.__exit__(kind, exc, tb)
+            finally:
+                self._unbind()
+
+
 class Instruments:
     """The kernel's ``Observer``: spans (global tracer), Prometheus samples (``metrics``), log lines."""
 
@@ -123,63 +206,9 @@ class Instruments:
             child = self._children[key] = metric.labels(*labels)
         return child
 
-    @contextmanager
-    def tool_call(self, tool: str | None, plugin: str | None, subject: str | None) -> Iterator[ToolCall]:
+    def tool_call(self, tool: str | None, plugin: str | None, subject: str | None) -> ToolCallScope:
         """Around one tool call (``tool`` None: not registered): span, counters, a log line."""
-        label = tool or UNKNOWN_TOOL
-        started = time.perf_counter()
-        span_cm: Any = _NO_SPAN
-        if _tracing_on():  # else the API's proxy would hand out a no-op span and attach a context
-            attributes: dict[str, Any] = {
-                "gen_ai.operation.name": "execute_tool",
-                "gen_ai.tool.name": label,
-                "naramarket.tool": label,
-            }
-            if plugin:
-                attributes["naramarket.plugin"] = plugin
-            if subject:
-                attributes["enduser.id"] = subject
-            span_cm = self.tracer.start_as_current_span(
-                f"execute_tool {label}",
-                attributes=attributes,
-                record_exception=False,
-                set_status_on_exception=False,
-            )
-        with (
-            structlog.contextvars.bound_contextvars(principal=subject) if subject else nullcontext(),
-            span_cm as span,
-        ):
-            call = ToolCall(span)
-            level = logging.INFO
-            try:
-                yield call
-            except Exception as exc:
-                code = exc.code if isinstance(exc, NaramarketError) else "internal_error"
-                status = exc.status if isinstance(exc, NaramarketError) else 500
-                call.outcome = code
-                span.set_attribute("naramarket.error.code", code)
-                span.set_attribute("error.type", code)
-                span.set_status(Status(StatusCode.ERROR, code))
-                level = logging.WARNING if status >= 500 else logging.INFO
-                raise
-            except BaseException:  # cancelled: the caller went away
-                call.outcome = "cancelled"
-                raise
-            finally:
-                elapsed = time.perf_counter() - started
-                self._child(self.metrics.tool_calls, label, call.outcome).inc()
-                self._child(self.metrics.tool_duration, label).observe(elapsed)
-                if log.isEnabledFor(level):
-                    log.log(
-                        level,
-                        "tool call",
-                        extra={
-                            "tool": label,
-                            "outcome": call.outcome,
-                            "count": call.count,
-                            "duration_ms": round(elapsed * 1000, 1),
-                        },
-                    )
+        return ToolCallScope(self, tool or UNKNOWN_TOOL, plugin, subject)
 
     @contextmanager
     def upstream_request(self, operation: str) -> Iterator[UpstreamRequest]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import Iterable, MutableMapping
 from typing import IO, Any
 
@@ -19,7 +20,7 @@ from opentelemetry import trace
 
 from naramarket.kernel.host import redact_field
 
-__all__ = ["configure_logging"]
+__all__ = ["configure_logging", "own_line"]
 
 _HANDLER_MARK = "_naramarket_handler"
 ACCESS_LOGGER = "naramarket.http"  # adapters.telemetry's per-request line
@@ -33,6 +34,7 @@ _MEASURES = frozenset({"count", "duration_ms", "status"})
 # codes, route templates, HTTP methods); the same names on any other logger's line are scrubbed.
 _OWN_LINES = frozenset({"naramarket.dispatch", "naramarket.http"})
 _VOCABULARY = frozenset({"tool", "outcome", "route", "method"})
+_OWN_VOCABULARY = _VOCABULARY | {"event"}
 
 
 def redact_event(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
@@ -40,9 +42,12 @@ def redact_event(_logger: Any, _method: str, event: MutableMapping[str, Any]) ->
 
     Only fields that can hold a secret are looked at: every string and container, except what the
     processors and the app's own per-call lines write from closed vocabularies."""
-    own = event.get("logger") in _OWN_LINES
+    return _redacted(event, _VOCABULARY if event.get("logger") in _OWN_LINES else frozenset())
+
+
+def _redacted(event: MutableMapping[str, Any], vocabulary: frozenset[str]) -> MutableMapping[str, Any]:
     for key, value in event.items():
-        if key in _WRITTEN_BY_US or (own and key in _VOCABULARY):
+        if key in _WRITTEN_BY_US or key in vocabulary:
             continue
         if key in _MEASURES and (value is None or type(value) in (int, float)):
             continue
@@ -70,6 +75,64 @@ def _dumps(event: Any, default: Any = None, **_ignored: Any) -> str:
         return _encoder.encode(event).decode()
     except (TypeError, msgspec.EncodeError):
         return msgspec.json.encode(event, enc_hook=default or repr).decode()
+
+
+_second: list[Any] = [-1, ""]  # the last whole second a line was stamped in, and its text
+
+
+def _timestamp() -> str:
+    """Now in UTC as ISO 8601 with microseconds (``2026-12-01T03:49:25.913470Z``), as structlog's
+    ``TimeStamper(fmt="iso", utc=True)`` writes it; the date and time of day are formatted once per
+    second."""
+    now = time.time()
+    second = int(now)
+    if second != _second[0]:
+        _second[1] = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        _second[0] = second
+    return f"{_second[1]}.{int((now - second) * 1_000_000):06d}Z"
+
+
+_fast_handler: logging.StreamHandler[Any] | None = None  # the JSON handler configure_logging installed
+
+
+def own_line(logger: logging.Logger, level: int, event: str, fields: dict[str, Any]) -> None:
+    """One of the app's own per-call lines (the tool call, the access line), level already checked.
+
+    When the line would reach nothing but the JSON handler ``configure_logging`` installed (the
+    server's case), it is built here as that handler would build it — the same processors, the
+    same field order, redaction included — and written at once: no ``LogRecord``, no formatter
+    chain. That is most of a small call's logging cost. Anything else (another handler, a filter,
+    the console renderer, a test's capture) takes the ordinary ``logging`` path.
+    """
+    handler = _fast_handler
+    root = logging.root
+    if handler is None or len(root.handlers) != 1 or root.handlers[0] is not handler or handler.filters:
+        logger.log(level, event, extra=fields)
+        return
+    node: logging.Logger | None = logger
+    while node is not None and node is not root:  # nothing on the way up may see it differently
+        if node.handlers or node.filters or not node.propagate or node.disabled:
+            logger.log(level, event, extra=fields)
+            return
+        node = node.parent  # type: ignore[assignment]
+    if level < handler.level:
+        return
+    line: dict[str, Any] = {"event": event}
+    structlog.contextvars.merge_contextvars(None, "", line)
+    line["level"] = logging.getLevelName(level).lower()
+    line["logger"] = logger.name
+    line.update(fields)
+    add_trace_context(None, "", line)
+    line["timestamp"] = _timestamp()
+    # ``event`` is the app's own literal here (the per-call lines' messages), so it joins the
+    # closed vocabularies; everything else is looked at as ``redact_event`` would.
+    text = _dumps(_redacted(line, _OWN_VOCABULARY))
+    with handler.lock:  # type: ignore[union-attr]  # StreamHandler always has one
+        try:
+            handler.stream.write(text + handler.terminator)
+            handler.flush()
+        except Exception:  # as logging does: a broken stream never breaks the call
+            handler.handleError(logging.makeLogRecord({"msg": event, "levelno": level}))
 
 
 def _shared_processors() -> list[Any]:
@@ -120,6 +183,8 @@ def configure_logging(
     handler = logging.StreamHandler(stream)
     handler.setFormatter(formatter)
     setattr(handler, _HANDLER_MARK, True)
+    global _fast_handler
+    _fast_handler = handler if fmt == "json" else None
     numeric = level if isinstance(level, int) else logging.getLevelName(str(level).upper())
     if not isinstance(numeric, int):
         raise ValueError(f"unknown log level {level!r}")

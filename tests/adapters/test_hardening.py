@@ -223,6 +223,32 @@ async def test_cross_site_requests_are_refused_on_rest_and_sse(make_app):
     assert probe.status_code == 200  # orchestrators probe by pod IP
 
 
+async def test_remembered_verdicts_never_mix_requests_up(make_app):
+    """The guard remembers its verdict per Host and Content-Type: asking again in any order gives
+    the same answers, a GET is never judged by a POST's Content-Type, and a refused Host stays so."""
+    app = make_app()
+    call = b'{"count": 1}'
+    asks = [
+        ("post", "/api/v1/tools/fake_list", {"Content-Type": "text/plain"}, 415),
+        ("post", "/api/v1/tools/fake_list", {"Content-Type": "application/json"}, 200),
+        ("get", "/api/v1/tools", {"Content-Type": "text/plain"}, 200),
+        (
+            "post",
+            "/api/v1/tools/fake_list",
+            {"Host": "evil.example", "Content-Type": "application/json"},
+            403,
+        ),
+        ("post", "/api/v1/tools/fake_list", {"Content-Type": "application/problem+json"}, 200),
+    ]
+    async with serve(app) as served, served.http() as http:
+        for _ in range(3):
+            for ask in (*asks, *reversed(asks)):
+                method, path, headers, status = ask
+                kwargs = {"content": call} if method == "post" else {}
+                answer = await http.request(method.upper(), path, headers=headers, **kwargs)
+                assert answer.status_code == status, (ask, answer.text)
+
+
 # 6. Token algorithms -----------------------------------------------------------------------------
 
 

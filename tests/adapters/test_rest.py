@@ -6,8 +6,16 @@
 
 from __future__ import annotations
 
+import anyio
+import msgspec
 import pytest
 
+from naramarket.adapters.http import Draining, RequestTimeout, guarded_call
+from naramarket.adapters.rest import ToolCalls
+from naramarket.app import make_kernel
+from naramarket.kernel.host import make_plugin_manager
+from tests.adapters import fake_plugin
+from tests.adapters.conftest import fake_settings
 from tests.adapters.fake_plugin import ADMIN, LEAK
 
 pytestmark = pytest.mark.anyio
@@ -178,3 +186,98 @@ async def test_a_tools_scope_is_enforced_with_a_challenge(guarded):
     listing = await http.post("/api/v1/tools/fake_list", json={"count": 1}, headers=await guarded.bearer())
     assert listing.status_code == 200
     assert (await http.get("/api/v1/health")).status_code == 200
+
+
+# The call path itself (adapters.rest.ToolCalls), driven as bare ASGI: what a REST client sees
+# when it leaves, when the server stops, and when its body is slow or comes in pieces.
+
+
+def _call_scope(name: str) -> dict:
+    return {
+        "type": "http",
+        "method": "POST",
+        "path": f"/api/v1/tools/{name}",
+        "headers": [(b"content-type", b"application/json")],
+        "server": ("127.0.0.1", 8000),
+    }
+
+
+async def _drive(app, name: str, messages: list, *, then=None) -> tuple[int, bytes]:
+    """Send ``messages`` as the request, then wait (``then``: an awaitable giving the next message)."""
+    queue = list(messages)
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        if queue:
+            return queue.pop(0)
+        if then is not None:
+            return await then()
+        await anyio.sleep_forever()
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    await app(_call_scope(name), receive, send)
+    return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+
+
+@pytest.fixture
+async def calls():
+    """``ToolCalls`` over the fake plugin (nothing behind it), and its shutdown hook."""
+    kernel = make_kernel(
+        fake_settings(), plugin_manager=make_plugin_manager(allow=(), extra=[("fake", fake_plugin)])
+    )
+    draining = Draining()
+    async with kernel:
+        yield ToolCalls(None, kernel, draining), draining
+
+
+async def test_a_rest_call_stops_when_its_client_leaves(calls, activity):
+    app, _ = calls
+
+    async def leave_later() -> dict:
+        await anyio.sleep(0.2)
+        return {"type": "http.disconnect"}
+
+    body = {"type": "http.request", "body": b'{"count": 1000, "chunk": 1, "delay": 0.02}', "more_body": False}
+    with anyio.fail_after(10):
+        status, _ = await _drive(app, "fake_list", [body], then=leave_later)
+    assert status == 499  # nobody reads it
+    assert activity.cancelled == 1 and activity.finished == 0 and activity.chunks < 1000
+
+
+async def test_a_rest_call_running_at_shutdown_ends_with_shutting_down(calls, activity):
+    app, draining = calls
+    body = {"type": "http.request", "body": b'{"count": 1000, "chunk": 1, "delay": 0.02}', "more_body": False}
+    result: list = []
+    async with anyio.create_task_group() as tg:
+
+        async def call() -> None:
+            result.append(await _drive(app, "fake_list", [body]))
+
+        tg.start_soon(call)
+        await anyio.sleep(0.1)
+        draining.begin(0.1)
+    status, text = result[0]
+    assert status == 503 and msgspec.json.decode(text)["code"] == "shutting_down"
+    assert activity.cancelled == 1 and activity.finished == 0
+
+
+async def test_a_body_in_pieces_is_one_call_and_a_slow_body_times_out(calls):
+    app, draining = calls
+    pieces = [
+        {"type": "http.request", "body": b'{"cou', "more_body": True},
+        {"type": "http.request", "body": b'nt": 3}', "more_body": False},
+    ]
+    status, text = await _drive(app, "fake_list", pieces)
+    assert status == 200 and [t["n"] for t in msgspec.json.decode(text)["items"]] == [0, 1, 2]
+
+    async def trickle() -> dict:
+        await anyio.sleep(0.2)
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    async def never(body: bytes) -> None:
+        raise AssertionError("the work ran without its body")
+
+    with pytest.raises(RequestTimeout, match=r"did not arrive within 0\.05 s"):
+        await guarded_call(trickle, draining, never, within=0.05)

@@ -6,6 +6,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from urllib.parse import quote, quote_plus
 
 import pytest
@@ -13,7 +14,7 @@ import structlog
 from opentelemetry import trace
 
 from naramarket.kernel.host import REDACTED, register_secret
-from naramarket.observability import configure_logging
+from naramarket.observability import configure_logging, own_line
 
 KEY = "logs+MARKER/77=="
 SPELLINGS = (KEY, quote(KEY, safe=""), quote(quote(KEY, safe=""), safe=""), quote_plus(KEY))
@@ -162,3 +163,56 @@ def test_access_lines_only_when_asked_and_the_level_applies_to_the_apps_own_line
     assert [r["event"] for r in records(default)] == ["tool call", "structlog line", "still here"]
     assert [r["event"] for r in records(silent)] == ["still here"]
     assert [r["event"] for r in records(with_access)] == ["http request"]
+
+
+def test_the_per_call_lines_direct_writer_writes_what_logging_would(lines, spans):
+    """``own_line`` skips ``logging``'s machinery when only our JSON handler would see the line; the
+    line must be the one the handler writes (fields, order, redaction, context, trace ids)."""
+    register_secret(KEY)
+    logger = logging.getLogger("naramarket.dispatch")
+    fields = {"tool": "crawl_list", "outcome": "ok", "count": 3, "duration_ms": 1.5, "note": f"k={KEY}"}
+
+    root = logging.getLogger()
+    handler = next(h for h in root.handlers if getattr(h, "_naramarket_handler", False))
+    others = [h for h in root.handlers if h is not handler]  # pytest's capture: its own listener
+    for other in others:
+        root.removeHandler(other)
+
+    def both() -> tuple[dict, dict]:
+        own_line(logger, logging.WARNING, "tool call", dict(fields))
+        handler.addFilter(lambda record: True)  # any filter sends the line through logging instead
+        try:
+            own_line(logger, logging.WARNING, "tool call", dict(fields))
+        finally:
+            handler.filters.clear()
+        fast, slow = records(lines)[-2:]
+        stamps = [datetime.fromisoformat(r.pop("timestamp").replace("Z", "+00:00")) for r in (fast, slow)]
+        assert all(s.utcoffset() == timedelta(0) for s in stamps) and stamps[0] <= stamps[1]
+        return fast, slow
+
+    with (
+        structlog.contextvars.bound_contextvars(request_id="req-9", principal=f"user {KEY}"),
+        trace.get_tracer("tests").start_as_current_span("call"),
+    ):
+        try:
+            fast, slow = both()
+        finally:
+            for other in others:
+                root.addHandler(other)
+    assert list(fast.items()) == list(slow.items())  # the same fields in the same order
+    assert fast["principal"] == f"user {REDACTED}" and fast["note"] == f"k={REDACTED}"
+    assert fast["request_id"] == "req-9" and len(fast["trace_id"]) == 32 and fast["level"] == "warning"
+    assert KEY not in lines.getvalue()
+
+
+def test_the_direct_writer_defers_to_logging_when_someone_else_listens(lines):
+    """Another handler (a test's capture, an operator's extra sink) gets the per-call line too."""
+    extra = io.StringIO()
+    handler = logging.StreamHandler(extra)
+    logging.getLogger("naramarket").addHandler(handler)
+    try:
+        own_line(logging.getLogger("naramarket.dispatch"), logging.INFO, "tool call", {"tool": "x"})
+    finally:
+        logging.getLogger("naramarket").removeHandler(handler)
+    assert extra.getvalue().strip() == "tool call"
+    assert [r["event"] for r in records(lines)] == ["tool call"]
