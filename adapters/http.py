@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import anyio
 import msgspec
@@ -89,6 +89,12 @@ class ClientGone(Exception):
     """The client disconnected before the call finished: the call was stopped, nobody is told."""
 
 
+class Deadlined(Protocol):
+    """What ``Draining`` stops: anything with a settable deadline (an anyio cancel scope)."""
+
+    deadline: float
+
+
 class Draining:
     """Shutdown for in-flight calls: once ``begin(grace)`` is called (by the server, when it stops),
     every call run through ``run()`` gets ``grace`` seconds more, then stops with ``ShuttingDown``
@@ -96,7 +102,7 @@ class Draining:
 
     def __init__(self) -> None:
         self.deadline = math.inf
-        self._scopes: set[anyio.CancelScope] = set()
+        self._scopes: set[Deadlined] = set()
 
     @property
     def begun(self) -> bool:
@@ -114,11 +120,11 @@ class Draining:
         for scope in self._scopes:
             scope.deadline = min(scope.deadline, self.deadline)
 
-    def watch(self, scope: anyio.CancelScope) -> None:
+    def watch(self, scope: Deadlined) -> None:
         """Stop ``scope`` too when shutdown's grace runs out (until ``unwatch``)."""
         self._scopes.add(scope)
 
-    def unwatch(self, scope: anyio.CancelScope) -> None:
+    def unwatch(self, scope: Deadlined) -> None:
         """``scope`` ended."""
         self._scopes.discard(scope)
 
@@ -130,7 +136,7 @@ class Draining:
                 return await work()
             finally:
                 self._scopes.discard(scope)
-        raise ShuttingDown("the server is shutting down and the call did not finish in time; call again")
+        raise ShuttingDown(_SHUTTING_DOWN)
 
 
 def _retrieve(task: asyncio.Future[None]) -> None:
@@ -142,58 +148,122 @@ def _retrieve(task: asyncio.Future[None]) -> None:
 async def guarded_call(
     receive: Receive, draining: Draining, work: Callable[[bytes], Awaitable[T]], within: float = BODY_TIMEOUT
 ) -> T:
-    """Read the request body and ``await work(body)``, all under one cancel scope.
+    """Read the request body and ``await work(body)`` under one guard.
 
     The body must arrive whole within ``within`` seconds (``RequestTimeout``) and stay under
     ``MAX_BODY``; the work stops when the client disconnects (``ClientGone``) and when shutdown's
-    grace runs out (``ShuttingDown``). On asyncio the disconnect watcher starts only once the work
-    has to wait for something: a call answered at once (no upstream request) costs one cancel
-    scope and nothing more, which is most of what keeps a small REST call near a bare route.
+    grace runs out (``ShuttingDown``).
+
+    On asyncio (what uvicorn runs) the guard is the task's own cancellation, as ``asyncio.timeout``
+    does it: a timer or the disconnect watcher cancels the task, and the guard tells its own
+    cancellation from anyone else's by ``Task.cancelling()`` (anyio's scopes inside the work pass a
+    native cancellation through). The watcher starts only once the work has to wait for something,
+    so a call answered at once costs one timer and no task: most of what keeps a small REST call
+    near a bare route. Other backends get the same guarantees from an anyio cancel scope.
     """
     try:
-        loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-    except RuntimeError:  # another backend (trio): a task group watches
-        loop = None
-    now = loop.time() if loop is not None else anyio.current_time()
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # another backend (trio)
+        return await _guarded_anyio(receive, draining, work, within)
+    task = asyncio.current_task()
+    assert task is not None
+    stop = _Stop(loop, task)
+    stop.deadline = min(loop.time() + within, draining.deadline)
+    cancelling = task.cancelling()
     reading = True
-    gone = False
-    with anyio.CancelScope(deadline=min(now + within, draining.deadline)) as scope:
+    watcher: asyncio.Task[None] | None = None
+    start: asyncio.Handle | None = None
+
+    async def watch() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        stop.stop(_GONE)
+
+    def start_watching() -> None:
+        nonlocal watcher
+        watcher = loop.create_task(watch())
+        watcher.add_done_callback(_retrieve)
+
+    draining.watch(stop)
+    try:
+        try:
+            body = await receive_body(receive)
+            reading = False
+            stop.deadline = draining.deadline
+            start = loop.call_soon(start_watching)  # runs only if the work yields to the loop
+            result = await work(body)
+        finally:
+            draining.unwatch(stop)
+            stop.deadline = math.inf  # no timer left behind
+            if start is not None:
+                start.cancel()
+            if watcher is not None:
+                watcher.cancel()
+    except asyncio.CancelledError:
+        if stop.reason is None or task.uncancel() > cancelling:
+            raise  # not ours (or not only ours): the server's own cancellation goes on
+        if stop.reason is _GONE:
+            raise ClientGone from None
+        if reading:
+            raise RequestTimeout(f"the request body did not arrive within {within:g} s") from None
+        raise ShuttingDown(_SHUTTING_DOWN) from None
+    if stop.reason is not None:  # the work swallowed our cancellation: take the request back
+        task.uncancel()
+    return result
+
+
+_GONE = "client gone"
+_SHUTTING_DOWN = "the server is shutting down and the call did not finish in time; call again"
+
+
+class _Stop:
+    """What stops a guarded call's task: a deadline (a timer, moved by ``Draining.begin`` like an
+    anyio scope's) or the disconnect watcher; the first reason is kept."""
+
+    __slots__ = ("_deadline", "loop", "reason", "task", "timer")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any]) -> None:
+        self.loop = loop
+        self.task = task
+        self.reason: str | None = None
+        self.timer: asyncio.TimerHandle | None = None
+        self._deadline = math.inf
+
+    @property
+    def deadline(self) -> float:
+        return self._deadline
+
+    @deadline.setter
+    def deadline(self, value: float) -> None:
+        self._deadline = value
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if value != math.inf and self.reason is None:
+            self.timer = self.loop.call_at(value, self.stop, "deadline")
+
+    def stop(self, reason: str) -> None:
+        if self.reason is None:
+            self.reason = reason
+            self.task.cancel()
+
+
+async def _guarded_anyio(
+    receive: Receive, draining: Draining, work: Callable[[bytes], Awaitable[T]], within: float
+) -> T:
+    reading = True
+    with anyio.CancelScope(deadline=min(anyio.current_time() + within, draining.deadline)) as scope:
         draining.watch(scope)
         try:
             body = await receive_body(receive)
             reading = False
             scope.deadline = draining.deadline
-            if loop is None:
-                return await _watched_anyio(receive, lambda: work(body))
-
-            async def watch() -> None:
-                nonlocal gone
-                while (await receive())["type"] != "http.disconnect":
-                    pass
-                gone = True
-                scope.cancel()
-
-            watcher: list[asyncio.Task[None]] = []
-
-            def start_watching() -> None:
-                task = loop.create_task(watch())
-                task.add_done_callback(_retrieve)
-                watcher.append(task)
-
-            start = loop.call_soon(start_watching)  # runs only if the work yields to the loop
-            try:
-                return await work(body)
-            finally:
-                start.cancel()
-                if watcher:
-                    watcher[0].cancel()
+            return await _watched_anyio(receive, lambda: work(body))
         finally:
             draining.unwatch(scope)
     if reading:
         raise RequestTimeout(f"the request body did not arrive within {within:g} s")
-    if gone:
-        raise ClientGone
-    raise ShuttingDown("the server is shutting down and the call did not finish in time; call again")
+    raise ShuttingDown(_SHUTTING_DOWN)
 
 
 async def _watched_anyio(receive: Receive, work: Callable[[], Awaitable[T]]) -> T:

@@ -15,8 +15,8 @@ import os
 import re
 import secrets
 import time
+import weakref
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -34,7 +34,7 @@ __all__ = ["HttpMetrics", "RequestTelemetry"]
 log = logging.getLogger("naramarket.http")
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-_OWS = (b" ", b"\t")  # optional whitespace around a field value (RFC 9110 5.6.3)
+_OWS = (0x20, 0x09)  # optional whitespace around a field value (RFC 9110 5.6.3): SP, HTAB
 UNMATCHED = "unmatched"  # route label of requests no route matched (404 scans stay one series)
 
 
@@ -74,6 +74,29 @@ def _tracing_on() -> bool:
         provider = trace.get_tracer_provider()
         _tracing_set = not isinstance(provider, trace.ProxyTracerProvider | trace.NoOpTracerProvider)
     return _tracing_set
+
+
+class _Count:
+    """A gauge's value as a plain int, read when the gauge is scraped."""
+
+    __slots__ = ("n",)
+
+    def __init__(self) -> None:
+        self.n = 0
+
+
+_counts: weakref.WeakKeyDictionary[Gauge, _Count] = weakref.WeakKeyDictionary()
+
+
+def _in_flight_count(gauge: Gauge) -> _Count:
+    """The count behind ``gauge`` (one per gauge, shared by every app that moves it): requests
+    change a plain int on the event loop, and the gauge reads it when scraped — no lock per
+    request, which ``Gauge.inc``/``dec`` take."""
+    count = _counts.get(gauge)
+    if count is None:
+        count = _counts[gauge] = _Count()
+        gauge.set_function(lambda: count.n)
+    return count
 
 
 class _RequestIds:
@@ -130,6 +153,7 @@ class RequestTelemetry:
         self._health_route = SimpleNamespace(path=health[0] if health else UNMATCHED)
         self.tracer = trace.get_tracer("naramarket")
         self._durations: dict[tuple[str, str, int], Any] = {}  # labelled children, looked up once
+        self._in_flight = _in_flight_count(metrics.http_in_flight)
 
     def _observe(self, route: str, method: str, status: int, elapsed: float) -> None:
         key = (route, method, status)
@@ -151,6 +175,26 @@ class RequestTelemetry:
         )
         await send({"type": "http.response.body", "body": body})
 
+    def _done(self, scope: Scope, method: str, status: int, elapsed: float, span: Any) -> None:
+        """A request ended: its latency by route template, its span's name and status, the access line."""
+        route = _route_template(scope)
+        self._observe(route, method, status, elapsed)
+        if span is not None:
+            span.update_name(f"{method} {route}")
+            span.set_attribute("http.route", route)
+            span.set_attribute("http.response.status_code", status)
+            if status >= 500:
+                span.set_status(Status(StatusCode.ERROR))
+        if log.isEnabledFor(logging.INFO):  # the access line is off unless asked for
+            fields = {
+                "method": method,
+                "route": route,
+                "path": scope.get("path", ""),
+                "status": status,
+                "duration_ms": round(elapsed * 1000, 1),
+            }
+            self.line(log, logging.INFO, "http request", fields)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -160,7 +204,7 @@ class RequestTelemetry:
         untrimmed = False
         host = origin = content_type = None
         for name, value in headers_in:
-            if value[:1] in _OWS or value[-1:] in _OWS:
+            if value and (value[0] in _OWS or value[-1] in _OWS):
                 untrimmed = True
             if name == b"x-request-id":  # ASGI header names are lower-case
                 incoming = value.decode("latin-1").strip(" \t")
@@ -175,7 +219,6 @@ class RequestTelemetry:
         request_id = incoming if incoming and _REQUEST_ID.match(incoming) else _new_request_id()
         method = scope["method"] if scope["method"] in _METHODS else "OTHER"
         status = 500  # unless the app starts a response
-        metrics = self.metrics
         extra = (*self.marker, (b"x-request-id", request_id.encode()))
         app = self.app
         health = self.health
@@ -191,10 +234,20 @@ class RequestTelemetry:
                 message["headers"] = [*message.get("headers", ()), *extra]
             await send(message)
 
-        span_cm: AbstractContextManager[Any] = nullcontext()
-        if _tracing_on():
+        in_flight = self._in_flight
+        in_flight.n += 1
+        started = time.perf_counter()
+        bound = structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
+            if not _tracing_on():
+                try:
+                    await app(scope, receive, send_with_id)
+                finally:
+                    in_flight.n -= 1
+                    self._done(scope, method, status, time.perf_counter() - started, None)
+                return
             headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-            span_cm = self.tracer.start_as_current_span(
+            with self.tracer.start_as_current_span(
                 method,
                 context=propagate.extract(headers),
                 kind=SpanKind.SERVER,
@@ -204,33 +257,11 @@ class RequestTelemetry:
                     "url.scheme": scope.get("scheme", "http"),
                     "naramarket.request_id": request_id,
                 },
-            )
-        metrics.http_in_flight.inc()
-        started = time.perf_counter()
-        bound = structlog.contextvars.bind_contextvars(request_id=request_id)
-        try:
-            with span_cm as span:
+            ) as span:
                 try:
                     await app(scope, receive, send_with_id)
                 finally:
-                    elapsed = time.perf_counter() - started
-                    route = _route_template(scope)
-                    metrics.http_in_flight.dec()
-                    self._observe(route, method, status, elapsed)
-                    if span is not None:
-                        span.update_name(f"{method} {route}")
-                        span.set_attribute("http.route", route)
-                        span.set_attribute("http.response.status_code", status)
-                        if status >= 500:
-                            span.set_status(Status(StatusCode.ERROR))
-                    if log.isEnabledFor(logging.INFO):  # the access line is off unless asked for
-                        fields = {
-                            "method": method,
-                            "route": route,
-                            "path": scope.get("path", ""),
-                            "status": status,
-                            "duration_ms": round(elapsed * 1000, 1),
-                        }
-                        self.line(log, logging.INFO, "http request", fields)
+                    in_flight.n -= 1
+                    self._done(scope, method, status, time.perf_counter() - started, span)
         finally:
             structlog.contextvars.reset_contextvars(**bound)

@@ -281,3 +281,22 @@ async def test_a_body_in_pieces_is_one_call_and_a_slow_body_times_out(calls):
 
     with pytest.raises(RequestTimeout, match=r"did not arrive within 0\.05 s"):
         await guarded_call(trickle, draining, never, within=0.05)
+
+
+async def test_the_servers_own_cancellation_is_not_taken_for_the_clients(calls, activity):
+    """The server cancelling a request (its own shutdown time-out) stops the call and goes on as a
+    cancellation: the guard converts only the stops it made itself."""
+    app, _ = calls
+    body = {"type": "http.request", "body": b'{"count": 1000, "chunk": 1, "delay": 0.02}', "more_body": False}
+    sent: list = []
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as tg:
+
+            async def call() -> None:
+                sent.append(await _drive(app, "fake_list", [body]))
+
+            tg.start_soon(call)
+            await anyio.sleep(0.1)
+            tg.cancel_scope.cancel()
+    assert sent == []  # no answer was made up: the request was cancelled, not answered
+    assert activity.cancelled == 1 and activity.finished == 0

@@ -159,3 +159,19 @@ def test_without_a_tracer_provider_the_callers_trace_is_not_made_current():
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+def test_requests_in_flight_are_counted_while_they_run_by_every_app_on_the_registry(metrics):
+    """Two apps moving one registry's gauge (replicas of the app in one process, as in tests)."""
+    seen: list[float | None] = []
+
+    async def look(request: Request) -> PlainTextResponse:
+        seen.append(metrics.registry.get_sample_value("naramarket_http_requests_in_flight"))
+        return PlainTextResponse("ok")
+
+    inner = Starlette(routes=[Route("/look", look)])
+    outer = RequestTelemetry(RequestTelemetry(inner, metrics=metrics), metrics=metrics)
+    with TestClient(outer) as client:
+        client.get("/look")
+    assert seen == [2.0]  # the request is in flight in both layers while it runs
+    assert metrics.registry.get_sample_value("naramarket_http_requests_in_flight") == 0
