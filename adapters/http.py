@@ -157,9 +157,11 @@ async def guarded_call(
     On asyncio (what uvicorn runs) the guard is the task's own cancellation, as ``asyncio.timeout``
     does it: a timer or the disconnect watcher cancels the task, and the guard tells its own
     cancellation from anyone else's by ``Task.cancelling()`` (anyio's scopes inside the work pass a
-    native cancellation through). The watcher starts only once the work has to wait for something,
-    so a call answered at once costs one timer and no task: most of what keeps a small REST call
-    near a bare route. Other backends get the same guarantees from an anyio cancel scope.
+    native cancellation through). The body's timer and the watcher are set up only once the call
+    has to wait for something (the loop runs a callback scheduled for that), so a call whose body
+    is there and whose answer is ready at once costs one cancelled callback and no task: most of
+    what keeps a small REST call near a bare route. Other backends get the same guarantees from
+    an anyio cancel scope.
     """
     try:
         loop = asyncio.get_running_loop()
@@ -168,11 +170,10 @@ async def guarded_call(
     task = asyncio.current_task()
     assert task is not None
     stop = _Stop(loop, task)
-    stop.deadline = min(loop.time() + within, draining.deadline)
     cancelling = task.cancelling()
     reading = True
+    waited = False
     watcher: asyncio.Task[None] | None = None
-    start: asyncio.Handle | None = None
 
     async def watch() -> None:
         while (await receive())["type"] != "http.disconnect":
@@ -184,19 +185,29 @@ async def guarded_call(
         watcher = loop.create_task(watch())
         watcher.add_done_callback(_retrieve)
 
+    def waiting() -> None:  # the call had to wait: only now does it need a timer or a watcher
+        nonlocal waited
+        waited = True
+        if reading:
+            stop.deadline = min(loop.time() + within, stop.deadline)
+        else:
+            start_watching()
+
+    later = loop.call_soon(waiting)
     draining.watch(stop)
+    stop.deadline = draining.deadline
     try:
         try:
             body = await receive_body(receive)
             reading = False
-            stop.deadline = draining.deadline
-            start = loop.call_soon(start_watching)  # runs only if the work yields to the loop
+            if waited:  # the body was slow to come: its timer goes, the watcher comes
+                stop.deadline = draining.deadline
+                start_watching()
             result = await work(body)
         finally:
+            later.cancel()
             draining.unwatch(stop)
             stop.deadline = math.inf  # no timer left behind
-            if start is not None:
-                start.cancel()
             if watcher is not None:
                 watcher.cancel()
     except asyncio.CancelledError:
