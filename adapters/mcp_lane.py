@@ -298,6 +298,7 @@ class FastLane:
                             scope.get(PRINCIPAL),
                             progress,
                         )
+                        result.pop("resultType", None)  # 2026-07-28 only; the SDK's sieve drops it here
                         answer = {"jsonrpc": "2.0", "id": request_id, "result": result}
                     except MCPError as exc:
                         answer = {"jsonrpc": "2.0", "id": request_id, "error": _error(exc.error)}
