@@ -34,6 +34,7 @@ result sieve yields (``tests/adapters/test_mcp_lane.py`` checks it against the S
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import mcp_types as types
 import msgspec
+import sniffio
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser, authorization_context
 from mcp.server.streamable_http import EventMessage, check_accept_headers
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
@@ -68,6 +70,7 @@ log = logging.getLogger("naramarket.mcp")
 
 SESSION = b"mcp-session-id"
 VERSION = b"mcp-protocol-version"
+PING = 15.0  # seconds between keep-alive comments on a silent call (sse-starlette's default, as the SDK)
 REQUEST_CANCELLED = -32800  # what the SDK's 2025-era transport answers a cancelled request with
 _LANE_METHODS = frozenset({"tools/call", "tools/list", "ping"})
 _REQUEST_KEYS = frozenset({"jsonrpc", "id", "method", "params"})
@@ -85,7 +88,7 @@ _encode = msgspec.json.encode
 class _Call:
     """One request in the lane: its SSE answer, stored in the event store as it goes out."""
 
-    __slots__ = ("events", "id", "scope", "send", "started", "stream", "transport")
+    __slots__ = ("done", "events", "id", "keepalive", "scope", "send", "stream", "transport")
 
     def __init__(self, send: Any, transport: StreamableHTTPServerTransport, request_id: Any) -> None:
         self.send = send
@@ -93,13 +96,13 @@ class _Call:
         self.id = request_id
         self.stream = str(request_id)
         self.events = transport._event_store
-        self.started = False
+        self.done = False
         self.scope: anyio.CancelScope | None = None
+        self.keepalive: asyncio.TimerHandle | None = None
 
     async def start(self, version: str, session_id: str) -> None:
         headers = [*_SSE_HEADERS, (SESSION, session_id.encode("latin-1"))]
         await self.send({"type": "http.response.start", "status": 200, "headers": headers})
-        self.started = True
         if self.events is not None and is_version_at_least(version, "2025-11-25"):
             event_id = await self.events.store_event(self.stream, None)
             await self.send(
@@ -110,8 +113,27 @@ class _Call:
                 }
             )
 
+    def keep_alive(self) -> None:
+        """A ``: ping`` comment every ``PING`` seconds while the call is silent, as the SDK's SSE
+        responses send, so proxies do not cut a long call (a timer, no task, until one is due)."""
+        if sniffio.current_async_library() == "asyncio":
+            self.keepalive = asyncio.get_running_loop().call_later(PING, self._ping_due)
+
+    def _ping_due(self) -> None:
+        if not self.done:
+            asyncio.ensure_future(self._ping()).add_done_callback(_retrieve)
+            self.keepalive = asyncio.get_running_loop().call_later(PING, self._ping_due)
+
+    async def _ping(self) -> None:
+        if not self.done:
+            await self.send({"type": "http.response.body", "body": b": ping\r\n\r\n", "more_body": True})
+
     async def emit(self, message: dict[str, Any], *, last: bool) -> None:
         """Send one JSON-RPC message as an SSE event (stored first, when there is an event store)."""
+        if last:
+            self.done = True
+            if self.keepalive is not None:
+                self.keepalive.cancel()
         data = _encode(message)
         event_id = None
         if self.events is not None:
@@ -288,6 +310,7 @@ class FastLane:
         try:
             with _holding(transport):
                 await call.start(version, session_id)
+                call.keep_alive()
                 with anyio.CancelScope() as call.scope:
                     try:
                         result = await mcp_adapter.run_call(
@@ -314,6 +337,9 @@ class FastLane:
                     answer = {"jsonrpc": "2.0", "id": request_id, "error": error}
                 await call.emit(answer, last=True)
         finally:
+            call.done = True
+            if call.keepalive is not None:
+                call.keepalive.cancel()
             if self._calls.get(key) is call:
                 del self._calls[key]
 
@@ -338,6 +364,12 @@ class _holding:
             transport._requests_in_flight -= 1
             if not transport._requests_in_flight:
                 transport.idle_scope.deadline = anyio.current_time() + transport._idle_timeout
+
+
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    """A ping to a client that has gone (or after the answer) fails quietly."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _error(error: types.ErrorData) -> dict[str, Any]:

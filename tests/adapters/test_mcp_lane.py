@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
+from naramarket.adapters import mcp_lane
 from naramarket.adapters.mcp_lane import FastLane
 from tests.adapters.conftest import fake_app
 from tests.inprocess import serve
@@ -146,3 +147,20 @@ async def test_a_session_used_with_another_credential_or_unknown_is_not_found():
         assert deleted.status_code == 200
         r = await client.post("/mcp", json=call, headers=headers)
         assert r.status_code == 404  # a terminated session: the SDK answers, the lane stays out
+
+
+async def test_a_silent_call_in_the_lane_keeps_its_stream_alive(monkeypatch):
+    monkeypatch.setattr(mcp_lane, "PING", 0.05)
+    async with session(True, "2025-11-25") as (client, headers, to_sdk):
+        arguments = {"count": 6, "chunk": 1, "delay": 0.05}
+        call = {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "tools/call",
+            "params": {"name": "fake_list", "arguments": arguments},
+        }
+        r = await client.post("/mcp", json=call, headers=headers)
+        assert to_sdk == []
+    assert r.text.count(": ping") >= 2  # comments a proxy sees as traffic; clients skip them
+    (answer,) = messages(r)
+    assert [i["n"] for i in answer["result"]["structuredContent"]["items"]] == list(range(6))
