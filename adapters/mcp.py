@@ -116,7 +116,7 @@ class ConnectionIndex:
 
 def _error_result(error: NaramarketError) -> dict[str, Any]:
     text = msgspec.json.encode(problem(error)).decode()
-    return {"content": [{"type": "text", "text": text}], "isError": True}
+    return {"content": [{"type": "text", "text": text}], "isError": True, "resultType": "complete"}
 
 
 SANDBOX_META = "naramarket/sandbox"  # _meta key every result carries when answers are fake data
