@@ -11,8 +11,9 @@ the problem document, and an unknown tool is a JSON-RPC invalid-params error.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from typing import Any
+import weakref
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
 import mcp_types as types
@@ -38,7 +39,12 @@ from naramarket.kernel.host import CallEvents, Dispatcher, Kernel, json_schema, 
 
 from .mcp_content import McpContent
 
+if TYPE_CHECKING:
+    from mcp.server.connection import Connection
+    from mcp.server.context import CallNext, HandlerResult
+
 __all__ = [
+    "ConnectionIndex",
     "ScopeGate",
     "create_server",
     "instructions",
@@ -88,10 +94,29 @@ def mcp_tool(tool: Tool[Any, Any]) -> types.Tool:
     )
 
 
-def _error_result(error: NaramarketError) -> types.CallToolResult:
-    body = problem(error)
-    text = msgspec.json.encode(body).decode()
-    return types.CallToolResult(content=[types.TextContent(type="text", text=text)], is_error=True)
+class ConnectionIndex:
+    """A server middleware that remembers each session's SDK ``Connection`` once it is initialized.
+
+    The connection says what the lane needs to know and the transport does not: the negotiated
+    protocol version and whether ``initialize`` was accepted. Weak values: a session that ends
+    takes its connection with it.
+    """
+
+    def __init__(self) -> None:
+        self.connections: weakref.WeakValueDictionary[str, Connection] = weakref.WeakValueDictionary()
+
+    async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+        result = await call_next(ctx)
+        if ctx.method == "initialize":
+            connection: Connection | None = getattr(ctx.session, "_connection", None)
+            if connection is not None and connection.session_id is not None:
+                self.connections[connection.session_id] = connection
+        return result
+
+
+def _error_result(error: NaramarketError) -> dict[str, Any]:
+    text = msgspec.json.encode(problem(error)).decode()
+    return {"content": [{"type": "text", "text": text}], "isError": True, "resultType": "complete"}
 
 
 SANDBOX_META = "naramarket/sandbox"  # _meta key every result carries when answers are fake data
@@ -121,6 +146,32 @@ def _tool_result(tool: Tool[Any, Any], result: Any, *, sandbox: bool) -> dict[st
     return wire
 
 
+async def run_call(
+    kernel: Kernel,
+    draining: Draining,
+    name: str,
+    arguments: dict[str, Any] | None,
+    principal: Principal | None,
+    progress: Callable[[int, int | None, str | None], Awaitable[None]] | None,
+) -> dict[str, Any]:
+    """One ``tools/call``: its wire result (an ``isError`` one for a tool failure).
+
+    An unknown tool is a protocol error (``MCPError``, JSON-RPC invalid params), not a tool error.
+    Shared by the SDK's handler and the fast lane (``mcp_lane``), so both answer alike.
+    """
+    try:
+        prepared = kernel.dispatcher.prepare(name, arguments or {}, principal=principal)
+    except ToolNotFound as exc:
+        raise MCPError(INVALID_PARAMS, f"Unknown tool: {name}") from exc
+    except NaramarketError as exc:
+        return _error_result(exc)
+    try:
+        result = await draining.run(lambda: prepared.run(CallEvents(progress=progress)))
+    except NaramarketError as exc:
+        return _error_result(exc)
+    return _tool_result(prepared.tool, result, sandbox=kernel.sandbox)
+
+
 def create_server(kernel: Kernel, draining: Draining | None = None) -> Server[Any]:
     """A low-level MCP server whose tools are the kernel's registry.
 
@@ -147,17 +198,7 @@ def create_server(kernel: Kernel, draining: Draining | None = None) -> Server[An
 
         request = getattr(ctx, "request", None)  # the HTTP request; None over stdio (the local user)
         principal = request.scope.get(PRINCIPAL) if request is not None else None
-        try:
-            prepared = kernel.dispatcher.prepare(params.name, params.arguments or {}, principal=principal)
-        except ToolNotFound as exc:  # a protocol error (JSON-RPC), not a tool error
-            raise MCPError(INVALID_PARAMS, f"Unknown tool: {params.name}") from exc
-        except NaramarketError as exc:
-            return _error_result(exc)
-        try:
-            result = await draining.run(lambda: prepared.run(CallEvents(progress=on_progress)))
-        except NaramarketError as exc:
-            return _error_result(exc)
-        return _tool_result(prepared.tool, result, sandbox=kernel.sandbox)
+        return await run_call(kernel, draining, params.name, params.arguments, principal, on_progress)
 
     def input_schema(name: str) -> dict[str, Any] | None:
         return json_schema(kernel.registry.get(name).params) if name in kernel.registry else None
@@ -249,6 +290,7 @@ def create_server(kernel: Kernel, draining: Draining | None = None) -> Server[An
         on_get_prompt=get_prompt,
         get_tool_input_schema=input_schema,
     )
+    server.middleware.append(ConnectionIndex())  # what the fast lane (mcp_lane) reads of a session
     return server
 
 

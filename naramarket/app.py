@@ -157,7 +157,6 @@ def create_app(
     """The naramarket ASGI app: REST + SSE + MCP on one Starlette router, one lifespan."""
     # Imported here, not at the top: stdio MCP and the CLI's one-shot commands need only
     # make_kernel, and start faster without the HTTP app, OAuth and the other adapters.
-    from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
     from starlette.applications import Starlette
 
     from naramarket import event_store
@@ -167,6 +166,7 @@ def create_app(
     from naramarket.adapters.auth import AuthMiddleware
     from naramarket.adapters.guard import CrossSiteGuard
     from naramarket.adapters.http import Draining
+    from naramarket.adapters.mcp_lane import FastLane
     from naramarket.adapters.mcp_sessions import SessionGuard
     from naramarket.adapters.telemetry import RequestTelemetry
 
@@ -204,7 +204,7 @@ def create_app(
         shared=redis_state.RedisTokens(events_redis) if events_redis else None,
     )
     sessions = SessionGuard(
-        StreamableHTTPASGIApp(manager),
+        FastLane(manager, kernel, draining),
         manager,
         verifier=auth_server.verifier,
         # A session needs one tool scope, unless some tool needs none (then any valid token may open one).

@@ -39,13 +39,20 @@ class MemoryEventStore(EventStore):
     """The last ``MAX_EVENTS`` events of this process."""
 
     def __init__(self, limit: int = MAX_EVENTS) -> None:
-        self._events: deque[tuple[EventId, StreamId, JSONRPCMessage | None]] = deque(maxlen=limit)
+        # A message, or its JSON as the MCP fast lane sent it (bytes), or None for a priming event.
+        self._events: deque[tuple[EventId, StreamId, Any]] = deque(maxlen=limit)
         self._ids = itertools.count(1)
 
     async def store_event(self, stream_id: StreamId, message: JSONRPCMessage | None) -> EventId:
         """Keep one event; its id orders it."""
         event_id = str(next(self._ids))
         self._events.append((event_id, stream_id, message))
+        return event_id
+
+    async def store_raw(self, stream_id: StreamId, data: bytes) -> EventId:
+        """Keep one event given as its JSON (what the MCP fast lane sends); parsed only if replayed."""
+        event_id = str(next(self._ids))
+        self._events.append((event_id, stream_id, data))
         return event_id
 
     async def replay_events_after(
@@ -57,7 +64,11 @@ class MemoryEventStore(EventStore):
             return None
         stream = self._events[found[0]][1]
         for event_id, stream_id, message in list(self._events)[found[0] + 1 :]:
-            if stream_id == stream and message is not None:
+            if stream_id != stream:
+                continue
+            if isinstance(message, bytes):  # as the fast lane sent it; b"" is a priming event
+                message = _decode(message)
+            if message is not None:
                 await send_callback(EventMessage(message, event_id))
         return stream
 
@@ -73,13 +84,19 @@ class RedisEventStore(EventStore):
 
     async def store_event(self, stream_id: StreamId, message: JSONRPCMessage | None) -> EventId:
         """XADD the event (approximately capped at ``limit``)."""
-        fields = {"stream": stream_id, "message": _encode(message)}
+        if message is None:
+            return await self.store_raw(stream_id, b"")
+        return await self.store_raw(stream_id, _encode(message))
+
+    async def store_raw(self, stream_id: StreamId, data: bytes) -> EventId:
+        """XADD one event given as its JSON (``b""`` for a priming event)."""
+        fields = {"stream": stream_id, "message": data}
         try:
             entry = await self.state.run(
                 "events", self.state.redis.xadd, self.key, fields, maxlen=self.limit, approximate=True
             )
         except SharedDown:
-            return "local-" + await self.local.store_event(stream_id, message)
+            return "local-" + await self.local.store_raw(stream_id, data)
         return bytes(entry).decode()
 
     async def replay_events_after(
