@@ -14,7 +14,7 @@ from naramarket.datago import CLIENT
 from naramarket.kernel import NaramarketError, Tool
 from naramarket.kernel.host import Kernel, json_schema
 
-from . import api_docs, jobs
+from . import api_docs, jobs, streaming
 from .http import (
     ClientGone,
     Draining,
@@ -74,7 +74,7 @@ def routes(kernel: Kernel, draining: Draining | None = None) -> list[BaseRoute]:
             return problem_response(exc, request)
         except ClientGone:
             return Response(status_code=499)  # nobody reads it; uvicorn drops it
-        return JSONResponse(result)
+        return streaming.answer(result)  # many records: written in pieces (adapters/streaming.py)
 
     async def call_tool(request: Request) -> Response:
         return await call_named(request, request.path_params["name"])
