@@ -163,14 +163,10 @@ class Flights:
 class MemoryPageCache:
     """The in-process page cache: LRU, bounded by total bytes, single-flight per key."""
 
-    def __init__(self, max_bytes: int = 16 * 2**20, max_page: int = 256 * 2**10) -> None:
+    def __init__(self, max_bytes: int = 16 * 2**20) -> None:
         # 16 MiB holds the first pages of hundreds of recent queries (what repeats); a long scan
-        # only churns it, so a bigger bound would mostly keep memory after large calls. For the
-        # same reason a page over ``max_page`` (a bulk read: ~180 records and up) is not kept: it
-        # would evict dozens of small pages, and hold memory after the call (single-flight still
-        # shares it among callers asking at the same time).
+        # only churns it, so a bigger bound would mostly keep memory after large calls.
         self.max_bytes = max_bytes
-        self.max_page = max_page
         self.size = 0
         self._next_sweep = 0.0
         self.hits = 0
@@ -191,7 +187,7 @@ class MemoryPageCache:
 
     def put(self, key: str, body: bytes, ttl: float) -> None:
         """Keep ``body`` for ``ttl`` seconds, evicting the least recently used pages beyond the bound."""
-        if ttl <= 0 or len(body) > min(self.max_bytes, self.max_page):
+        if ttl <= 0 or len(body) > self.max_bytes:
             return
         now = time.monotonic()
         if now >= self._next_sweep:  # expired pages go at least every few seconds, not only by LRU

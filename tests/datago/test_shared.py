@@ -129,14 +129,6 @@ def test_the_memory_cache_stays_within_its_byte_bound() -> None:
     assert cache.get("9") is not None and cache.get("0") is None
 
 
-def test_a_bulk_page_is_not_kept_so_it_neither_evicts_small_pages_nor_holds_memory() -> None:
-    cache = MemoryPageCache(max_bytes=1 << 20, max_page=1000)
-    cache.put("small", b"x" * 1000, ttl=60)
-    cache.put("bulk", b"y" * 1001, ttl=60)
-    assert cache.get("small") == b"x" * 1000 and cache.get("bulk") is None
-    assert cache.size == 1000
-
-
 def test_expired_pages_are_swept_on_later_puts_even_if_never_read_again(monkeypatch) -> None:
     import time
 
