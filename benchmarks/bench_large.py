@@ -13,7 +13,7 @@ again once the answers are done (after). SSE is measured the same way through
 
 A ``limit`` above ``MAX_LIMIT`` (500) is refused by every surface (the result contract: one answer
 stays well under 1 MiB; more is an export job), so "a 50,000-item REST answer" is 100 answers of
-500 read one after another, each streamed from the scan.
+500 read one after another (each written in pieces: ``adapters/streaming.py``).
 
 Reported per round: idle, peak and after RSS (MB), after/idle, and the time to read every record.
 With ``--baseline`` another install's ``naramarket`` (e.g. main's venv) is measured in the same

@@ -27,7 +27,6 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from naramarket.app import draining_of
 from naramarket.kernel import Settings
-from naramarket.memory import return_freed_memory
 
 __all__ = ["Server", "guarded_protocol", "server_config"]
 
@@ -143,7 +142,6 @@ class Server(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, settings: Settings) -> None:
         super().__init__(config)
         self.grace = settings.shutdown_grace
-        return_freed_memory()  # large answers must not leave the process bigger (naramarket.memory)
 
     async def shutdown(self, sockets: list[Any] | None = None) -> None:
         draining = draining_of(self.config.app)
