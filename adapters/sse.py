@@ -96,7 +96,7 @@ class MemoryStreamLog:
         self,
         *,
         max_streams: int = 256,
-        max_bytes: int = 64 << 20,
+        max_bytes: int = 8 << 20,
         ttl: float = STREAM_TTL,
         per_stream: int = STREAM_EVENTS,
     ) -> None:
@@ -247,7 +247,10 @@ def _without_streamed_items(result: Any, streamed: int) -> Any:
     items = getattr(result, "items", None)
     if not streamed or not isinstance(items, list) or len(items) != streamed:
         return result
-    body = msgspec.to_builtins(result)
+    # The result without its items, then made builtins: not a builtins copy of every record first.
+    body = msgspec.to_builtins(
+        msgspec.structs.replace(result, items=[]) if isinstance(result, msgspec.Struct) else result
+    )
     body["items"] = []
     body["items_streamed"] = streamed
     return body
