@@ -16,6 +16,10 @@ back to back (the order rotates per round), and measures:
 - RSS when idle (after one warm-up request) and after the load;
 - stdio start to the ``initialize`` answer: ``naramarket-mcp --sandbox`` against both MCP anchors.
 
+The MCP anchors declare the tool with naramarket's own input and output schemas: the official
+client checks every structured result against a declared output schema (jsonschema), and that
+client-side work belongs on both sides of a "through the official client" ratio.
+
 Every figure is reported as a ratio to the anchors measured in the same round; the table shows
 the median over rounds. Nothing outside the repository is needed (the anchors are in
 ``benchmarks/anchors``).
@@ -201,7 +205,8 @@ def stdio_start(cmd: list[str]) -> float:
 
 
 def the_answer(path: Path) -> None:
-    """naramarket's own describe_operation answer, which the anchors serve as is."""
+    """naramarket's own describe_operation answer, which the anchors serve as is, and the tool's
+    schemas beside it (``schema.json``), which the MCP anchors declare as is."""
     port = free_port()
     with server(
         [str(BIN / "naramarket"), "serve", "--sandbox", "--port", str(port)],
@@ -216,6 +221,12 @@ def the_answer(path: Path) -> None:
         )
         r.raise_for_status()
         path.write_bytes(r.content)
+        # The MCP anchors declare the tool as naramarket does: the official client validates every
+        # result against a declared output schema, work that must weigh on both sides alike.
+        tools = httpx.get(f"http://127.0.0.1:{port}/api/v1/tools", timeout=30).json()["tools"]
+        tool = next(t for t in tools if t["name"] == "describe_operation")
+        schema = {"input_schema": tool["input_schema"], "output_schema": tool["output_schema"]}
+        path.with_name("schema.json").write_text(json.dumps(schema))
 
 
 def one_round(answer: Path, seconds: float, turn: int, baseline: Path | None = None) -> dict[str, float]:
@@ -258,10 +269,11 @@ def one_round(answer: Path, seconds: float, turn: int, baseline: Path | None = N
             out[f"{name} tool"] = wrk(running[name][2], seconds, body=TOOL_BODY)
         for name, (proc, _, _) in running.items():
             out[f"{name} loaded MB"] = rss_mb(proc.pid)
+    mcp_args = ["--answer", str(answer), "--schema", str(answer.with_name("schema.json"))]
     mcp = {
         "naramarket": [str(BIN / "naramarket"), "serve", "--sandbox"],
-        "sdk": [sys.executable, "mcp_lowlevel.py", "--answer", str(answer)],
-        "fastmcp": [sys.executable, "mcp_fastmcp.py", "--answer", str(answer)],
+        "sdk": [sys.executable, "mcp_lowlevel.py", *mcp_args],
+        "fastmcp": [sys.executable, "mcp_fastmcp.py", *mcp_args],
     }
     if baseline:
         mcp["baseline"] = [str(baseline / "naramarket"), "serve", "--sandbox"]
@@ -284,8 +296,8 @@ def one_round(answer: Path, seconds: float, turn: int, baseline: Path | None = N
             out[f"{name} mcp client"] = client_calls_per_second(sessions[name][0], seconds)
     stdio = {
         "naramarket": [str(BIN / "naramarket-mcp"), "--sandbox"],
-        "sdk": [sys.executable, "mcp_lowlevel.py", "--answer", str(answer)],
-        "fastmcp": [sys.executable, "mcp_fastmcp.py", "--answer", str(answer)],
+        "sdk": [sys.executable, "mcp_lowlevel.py", *mcp_args],
+        "fastmcp": [sys.executable, "mcp_fastmcp.py", *mcp_args],
     }
     if baseline:
         stdio["baseline"] = [str(baseline / "naramarket-mcp"), "--sandbox"]

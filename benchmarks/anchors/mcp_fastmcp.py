@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from _common import answer, args, serve
+from _common import answer, args, schemas, serve
 from fastmcp import FastMCP
 
 
@@ -12,8 +12,9 @@ def main() -> None:
     a = args()
     result = answer(a.answer)
     mcp = FastMCP("anchor-fastmcp")
+    output_schema = schemas(a.schema)["output_schema"]
 
-    @mcp.tool
+    @mcp.tool(output_schema=output_schema) if output_schema else mcp.tool
     def describe_operation(operation: str) -> dict[str, Any]:
         """One operation's description."""
         return {**result, "operation": operation}

@@ -7,20 +7,17 @@ from typing import Any
 
 import anyio
 import mcp_types as types
-from _common import answer, args, serve
+from _common import answer, args, schemas, serve
 from mcp.server import Server
 from mcp.server.context import ServerRequestContext
 
 
-def build(result: dict[str, Any]) -> Server[Any]:
+def build(result: dict[str, Any], schema: dict[str, Any]) -> Server[Any]:
     tool = types.Tool(
         name="describe_operation",
         description="One operation's description.",
-        input_schema={
-            "type": "object",
-            "properties": {"operation": {"type": "string"}},
-            "required": ["operation"],
-        },
+        input_schema=schema["input_schema"],
+        output_schema=schema["output_schema"],
     )
 
     async def list_tools(ctx: ServerRequestContext[Any], params: Any) -> types.ListToolsResult:
@@ -40,7 +37,7 @@ def build(result: dict[str, Any]) -> Server[Any]:
 
 def main() -> None:
     a = args()
-    server = build(answer(a.answer))
+    server = build(answer(a.answer), schemas(a.schema))
     if not a.port:
         from mcp.server.stdio import stdio_server
 
