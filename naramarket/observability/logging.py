@@ -8,6 +8,7 @@ redaction, the one the traces use too) before anything is rendered.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 import time
@@ -92,7 +93,7 @@ def _timestamp() -> str:
     return f"{_second[1]}.{int((now - second) * 1_000_000):06d}Z"
 
 
-_fast_handler: logging.StreamHandler[Any] | None = None  # the JSON handler configure_logging installed
+_fast_handler: LineHandler | None = None  # the JSON handler configure_logging installed
 
 
 def own_line(logger: logging.Logger, level: int, event: str, fields: dict[str, Any]) -> None:
@@ -126,13 +127,69 @@ def own_line(logger: logging.Logger, level: int, event: str, fields: dict[str, A
     line["timestamp"] = _timestamp()
     # ``event`` is the app's own literal here (the per-call lines' messages), so it joins the
     # closed vocabularies; everything else is looked at as ``redact_event`` would.
-    text = _dumps(_redacted(line, _OWN_VOCABULARY))
-    with handler.lock:  # type: ignore[union-attr]  # StreamHandler always has one
+    line = _redacted(line, _OWN_VOCABULARY)
+    try:
+        data = _encoder.encode(line)
+    except (TypeError, msgspec.EncodeError):
+        data = msgspec.json.encode(line, enc_hook=repr)
+    handler.write_own(data, event, level)
+
+
+class LineHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The stream handler ``configure_logging`` installs: every record through the formatter, and
+    the app's per-call lines (``own_line``) already rendered, gathered over one turn of the event
+    loop and written together.
+
+    A per-call line written at once is one system call per request (stderr is line-buffered, and
+    unbuffered under ``PYTHONUNBUFFERED``): a tenth of a small call's CPU when stderr is a file.
+    Gathered, the lines of one turn go out in one write, microseconds later. Order is kept: any
+    other record, and any flush, writes what is gathered first.
+    """
+
+    def __init__(self, stream: IO[str]) -> None:
+        super().__init__(stream)
+        self._gathered: list[bytes] = []
+        raw = getattr(stream, "buffer", None)
+        utf8 = str(getattr(stream, "encoding", "")).lower().replace("-", "").replace("_", "") == "utf8"
+        self._raw = raw if utf8 and hasattr(raw, "write") else None  # bytes go straight there
+
+    def write_own(self, data: bytes, event: str, level: int) -> None:
+        """Write one rendered per-call line (JSON bytes, no terminator)."""
+        with self.lock:  # type: ignore[union-attr]  # StreamHandler always has one
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # no event loop (the CLI): at once
+                loop = None
+            self._gathered.append(data)
+            if loop is None:
+                self.flush()
+                return
+            if len(self._gathered) == 1:  # the first of this turn: write them when the turn ends
+                loop.call_soon(self.flush)
+
+    def _write_gathered(self) -> None:
+        if not self._gathered:
+            return
+        data = b"\n".join(self._gathered) + b"\n"
+        self._gathered.clear()
         try:
-            handler.stream.write(text + handler.terminator)
-            handler.flush()
+            if self._raw is not None:
+                self.stream.flush()  # whatever the text layer holds goes first
+                self._raw.write(data)
+            else:
+                self.stream.write(data.decode())
         except Exception:  # as logging does: a broken stream never breaks the call
-            handler.handleError(logging.makeLogRecord({"msg": event, "levelno": level}))
+            self.handleError(logging.makeLogRecord({"msg": "per-call lines", "levelno": logging.ERROR}))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            self._write_gathered()
+        super().emit(record)
+
+    def flush(self) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            self._write_gathered()
+        super().flush()
 
 
 def _shared_processors() -> list[Any]:
@@ -180,7 +237,7 @@ def configure_logging(
             renderer,
         ],
     )
-    handler = logging.StreamHandler(stream)
+    handler = LineHandler(stream)
     handler.setFormatter(formatter)
     setattr(handler, _HANDLER_MARK, True)
     global _fast_handler

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -216,3 +217,52 @@ def test_the_direct_writer_defers_to_logging_when_someone_else_listens(lines):
         logging.getLogger("naramarket").removeHandler(handler)
     assert extra.getvalue().strip() == "tool call"
     assert [r["event"] for r in records(lines)] == ["tool call"]
+
+
+class _Sink(io.RawIOBase):
+    """A file's stand-in that records each write system call."""
+
+    def __init__(self) -> None:
+        self.calls: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:  # type: ignore[override]
+        self.calls.append(bytes(data))
+        return len(data)
+
+
+def test_per_call_lines_on_stderr_go_out_once_per_turn_of_the_loop_in_order():
+    """On a line-buffered stream (stderr) the per-call lines of one turn of the event loop are one
+    write; any other line still comes out in the order it was logged."""
+    sink = _Sink()
+    stream = io.TextIOWrapper(io.BufferedWriter(sink), encoding="utf-8", line_buffering=True)
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        configure_logging("info", "json", stream=stream, quiet=())
+        for other in [h for h in root.handlers if not getattr(h, "_naramarket_handler", False)]:
+            root.removeHandler(other)  # pytest's capture: the direct writer needs the handler alone
+        calls = logging.getLogger("naramarket.dispatch")
+
+        async def turn() -> int:
+            for n in range(3):
+                own_line(calls, logging.INFO, "tool call", {"tool": "t", "count": n})
+            before = len(sink.calls)
+            await asyncio.sleep(0)
+            own_line(calls, logging.INFO, "tool call", {"tool": "t", "count": 3})
+            logging.getLogger("naramarket.test").warning("another line")  # flushes what is pending
+            own_line(calls, logging.INFO, "tool call", {"tool": "t", "count": 4})
+            await asyncio.sleep(0)
+            return before
+
+        written_before_the_turn_ended = asyncio.run(turn())
+        own_line(calls, logging.INFO, "tool call", {"tool": "t", "count": 5})  # no loop: at once
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+    assert written_before_the_turn_ended == 0
+    assert sink.calls[0].count(b"\n") == 3  # the first turn's three lines: one write
+    lines = [json.loads(line) for line in b"".join(sink.calls).splitlines()]
+    assert [line.get("count", line["event"]) for line in lines] == [0, 1, 2, 3, "another line", 4, 5]
