@@ -29,6 +29,7 @@ _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
 # Process-wide on purpose: a secret must stay masked in every output of the process, including
 # log lines written by libraries that never see a kernel object.
 _secrets: set[str] = set()
+_longest_first: list[str] = []  # _secrets in the order they are masked (a key inside a longer one)
 
 
 def register_secret(value: str | None) -> None:
@@ -37,11 +38,12 @@ def register_secret(value: str | None) -> None:
         return
     once = quote(value, safe="")
     _secrets.update({value, once, quote(once, safe=""), quote_plus(value)})
+    _longest_first[:] = sorted(_secrets, key=len, reverse=True)
 
 
 def redact_text(text: str) -> str:
     """``text`` with every registered secret, ``ServiceKey=…``-style value and bearer token masked."""
-    for secret in sorted(_secrets, key=len, reverse=True):
+    for secret in _longest_first:
         if secret in text:
             text = text.replace(secret, REDACTED)
     text = _SECRET_ASSIGNMENT.sub(lambda m: f"{m[1]}{m[2]}{m[3]}{REDACTED}", text)
