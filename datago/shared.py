@@ -206,6 +206,7 @@ class MemoryPageCache:
         self._last_trim = float("-inf")
         self._next_sweep = 0.0
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_loop: asyncio.AbstractEventLoop | None = None
         self._pages: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
         self._flights = Flights()
 
@@ -232,8 +233,8 @@ class MemoryPageCache:
         self.size += len(body)
         while self.size > self.max_bytes:
             self._drop(next(iter(self._pages)))
-        if self._timer is None:
-            self._schedule(self.sweep_every)
+        if self._timer is None or self._timer_loop is not _running_loop():
+            self._schedule(self.sweep_every)  # none yet, or on a loop that has since ended
 
     def sweep(self, now: float | None = None) -> int:
         """Drop every expired page now; returns the bytes dropped."""
@@ -269,11 +270,10 @@ class MemoryPageCache:
             self._timer = None
 
     def _schedule(self, delay: float) -> None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # used outside an event loop (a script): pages go on later puts
-            return
-        self._timer = loop.call_later(delay, self._tick)
+        self.close()
+        loop = self._timer_loop = _running_loop()
+        if loop is not None:  # else outside asyncio (a script, trio): pages go on later puts
+            self._timer = loop.call_later(delay, self._tick)
 
     def _tick(self) -> None:
         self._timer = None
@@ -300,6 +300,13 @@ class MemoryPageCache:
                     body = await fetch()
                     self.put(key, body, ttl)
                     return body, False
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _monotonic() -> float:

@@ -235,3 +235,26 @@ def test_release_heap_is_glibc_malloc_trim_and_a_no_op_elsewhere(monkeypatch) ->
 def _rss() -> int:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * 4096
+
+
+def test_a_cache_outliving_its_event_loop_sweeps_on_the_next_one() -> None:
+    import asyncio
+
+    clock = [1000.0]
+    cache = MemoryPageCache(clock=lambda: clock[0], sweep_every=0.01)
+
+    async def put_then_wait_for_sweep(key: str) -> int:
+        cache.put(key, b"x" * 100, ttl=60)
+        clock[0] += 61
+        for _ in range(500):
+            if not cache.size:
+                break
+            await asyncio.sleep(0.01)
+        return cache.size
+
+    async def put_only() -> None:
+        cache.put("first", b"x" * 100, ttl=60)
+
+    asyncio.run(put_only())  # its loop ends with the sweep timer still pending
+    assert asyncio.run(put_then_wait_for_sweep("second")) == 0  # both pages swept on the new loop
+    cache.close()
