@@ -8,14 +8,18 @@ sandbox upstream in a process of its own (``naramarket sandbox``, told to hold `
 products of one category), so the figures are the server's alone. After a warm-up call, RSS is
 read when idle; then the client reads every record with ``POST /api/v1/crawl/list`` (the largest
 ``limit`` one call takes, following ``next``) while RSS is sampled every 20 ms (peak), and read
-again once the answers are done (after). SSE is measured the same way through
-``/api/v1/tools/crawl_list/stream``.
+again one second after the answers are done (after) and once the pages they cached have expired
+and been swept (settled: ``--list-ttl`` plus one sweep period, ``SWEEP_EVERY``, plus a second).
+The server runs with ``NARAMARKET_CACHE_TTL=list=SECONDS`` (``--list-ttl``, default 5, so a round
+does not wait out the default 60 s; ``--list-ttl 60`` measures the default as users run it).
+SSE is measured the same way through ``/api/v1/tools/crawl_list/stream``, after REST's settle.
 
 A ``limit`` above ``MAX_LIMIT`` (500) is refused by every surface (the result contract: one answer
 stays well under 1 MiB; more is an export job), so "a 50,000-item REST answer" is 100 answers of
 500 read one after another (each written in pieces: ``adapters/streaming.py``).
 
-Reported per round: idle, peak and after RSS (MB), after/idle, and the time to read every record.
+Reported per round: idle, peak, after and settled RSS (MB), after/idle and settled/idle, and the
+time to read every record.
 With ``--baseline`` another install's ``naramarket`` (e.g. main's venv) is measured in the same
 round, so the two can be compared as ratios of the same minutes of this shared machine.
 """
@@ -44,6 +48,7 @@ OPERATION = "getMASCntrctPrdctInfoList"
 CATEGORY = "데스크톱컴퓨터"
 SERVICE_KEY = "naramarket+sandbox/key=="  # the sandbox's fake key (sandbox.DEFAULT_SERVICE_KEY)
 PAGE = 500  # MAX_LIMIT: the most one answer may hold
+SWEEP_EVERY = 5.0  # datago.shared.MemoryPageCache.SWEEP_EVERY: how often expired pages leave
 
 
 def free_port() -> int:
@@ -155,7 +160,7 @@ def read_sse(client: httpx.Client) -> int:
         arguments = result["next"]
 
 
-def measure(bin_dir: Path, upstream: str, rows: int) -> dict[str, float]:
+def measure(bin_dir: Path, upstream: str, rows: int, list_ttl: float) -> dict[str, float]:
     port = free_port()
     env = {
         "NARAMARKET_API_BASE": f"{upstream}/1230000",
@@ -165,6 +170,7 @@ def measure(bin_dir: Path, upstream: str, rows: int) -> dict[str, float]:
         "NARAMARKET_AUTH": "off",
         "NARAMARKET_LOG_LEVEL": "warning",
         "NARAMARKET_CALL_BUDGET": "120",
+        "NARAMARKET_CACHE_TTL": f"list={list_ttl:g}",
     }
     cmd = [str(bin_dir / "naramarket"), "serve", "--port", str(port)]
     base = f"http://127.0.0.1:{port}"
@@ -186,6 +192,8 @@ def measure(bin_dir: Path, upstream: str, rows: int) -> dict[str, float]:
             out[f"{surface} peak MB"] = sampler.peak
             time.sleep(1.0)
             out[f"{surface} after MB"] = rss_mb(proc.pid)
+            time.sleep(list_ttl + SWEEP_EVERY)  # every cached page expired, and a sweep since
+            out[f"{surface} settled MB"] = rss_mb(proc.pid)
     return out
 
 
@@ -195,6 +203,9 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--baseline", type=Path, help="another install's bin/ (e.g. main's .venv/bin)")
     ap.add_argument("--json", type=Path, help="write every round's figures here")
+    ap.add_argument(
+        "--list-ttl", type=float, default=5.0, help="the server's list page TTL (s); settled is read after it"
+    )
     args = ap.parse_args()
     installs = {"this": BIN, **({"baseline": args.baseline} if args.baseline else {})}
     up_port = free_port()
@@ -207,29 +218,40 @@ def main() -> None:
             figures: dict[str, float] = {}
             names = list(installs) if turn % 2 == 0 else list(reversed(installs))
             for name in names:
-                for key, value in measure(installs[name], upstream, args.rows).items():
+                for key, value in measure(installs[name], upstream, args.rows, args.list_ttl).items():
                     figures[f"{name} {key}"] = value
             rounds.append(figures)
             print(json.dumps(figures), file=sys.stderr)
     if args.json:
         args.json.write_text(json.dumps(rounds, indent=2))
-    report(rounds, list(installs), args.rows)
+    report(rounds, list(installs), args.rows, args.list_ttl)
 
 
-def report(rounds: list[dict[str, float]], installs: list[str], rows: int) -> None:
+def report(rounds: list[dict[str, float]], installs: list[str], rows: int, list_ttl: float) -> None:
     def med(key: str) -> float:
         return statistics.median(r[key] for r in rounds)
 
-    print(f"## {rows:,} records over REST and SSE ({PAGE} per answer), median of {len(rounds)} rounds\n")
-    print("| install | surface | idle MB | peak MB | after MB | after / idle | seconds |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        f"## {rows:,} records over REST and SSE ({PAGE} per answer, list TTL {list_ttl:g} s), "
+        f"median of {len(rounds)} rounds\n"
+    )
+    columns = ["install", "surface", "idle MB", "peak MB", "after MB", "after / idle", "settled MB"]
+    columns += ["settled / idle", "seconds"]
+    print("| " + " | ".join(columns) + " |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for name in installs:
         for surface in ("rest", "sse"):
-            ratio = statistics.median(r[f"{name} {surface} after MB"] / r[f"{name} idle MB"] for r in rounds)
+
+            def ratio(key: str, name: str = name, surface: str = surface) -> float:
+                return statistics.median(
+                    r[f"{name} {surface} {key} MB"] / r[f"{name} idle MB"] for r in rounds
+                )
+
             print(
                 f"| {name} | {surface.upper()} | {med(f'{name} idle MB'):.1f} | "
                 f"{med(f'{name} {surface} peak MB'):.1f} | {med(f'{name} {surface} after MB'):.1f} | "
-                f"{ratio:.2f}× | {med(f'{name} {surface} seconds'):.1f} |"
+                f"{ratio('after'):.2f}× | {med(f'{name} {surface} settled MB'):.1f} | "
+                f"{ratio('settled'):.2f}× | {med(f'{name} {surface} seconds'):.1f} |"
             )
 
 

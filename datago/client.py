@@ -375,7 +375,11 @@ class Client:
 
 @asynccontextmanager
 async def _in_process() -> AsyncIterator[Mapping[str, Any]]:
-    yield {"cache": MemoryPageCache()}
+    cache = MemoryPageCache()
+    try:
+        yield {"cache": cache}
+    finally:
+        cache.close()
 
 
 def _spend_request(op: Operation[Any]) -> None:

@@ -469,7 +469,11 @@ def shared_state(
     @contextlib.asynccontextmanager
     async def open_shared(settings: Settings) -> AsyncIterator[Mapping[str, Any]]:
         if not settings.redis_url:
-            yield {"cache": MemoryPageCache()}
+            cache = MemoryPageCache()
+            try:
+                yield {"cache": cache}
+            finally:
+                cache.close()
             return
         state = RedisState(settings.redis_url, on_fallback=on_fallback)
         key_id = service_key_id(normalise_key(settings.service_key)) if settings.service_key else "none"

@@ -141,3 +141,120 @@ def test_expired_pages_are_swept_on_later_puts_even_if_never_read_again(monkeypa
     clock[0] += 61  # every old page has expired; none was read again
     cache.put("new", b"y" * 10, ttl=60)
     assert cache.size == 10 and cache.get("new") == b"y" * 10
+
+
+async def test_expired_pages_leave_with_no_further_puts() -> None:
+    # After a large call nothing may put again for hours: the cache's own timer sweeps it.
+    clock = [1000.0]
+    cache = MemoryPageCache(max_bytes=1 << 20, clock=lambda: clock[0], sweep_every=0.01)
+    for n in range(10):
+        cache.put(f"page{n}", b"x" * 1000, ttl=60)
+    await anyio.sleep(0.05)  # a few sweeps run; nothing has expired yet
+    assert cache.size == 10_000 and cache.get("page3") == b"x" * 1000
+    clock[0] += 61  # every page has expired; no put, no get follows
+    for _ in range(500):  # the timer's next ticks (a liveness bound, not a timing assertion)
+        if not cache.size:
+            break
+        await anyio.sleep(0.01)
+    assert cache.size == 0
+    assert cache._timer is None  # an empty cache keeps no timer: idle costs nothing
+    cache.close()
+
+
+async def test_the_sweep_timer_stops_with_the_cache() -> None:
+    cache = MemoryPageCache(sweep_every=0.01)
+    cache.put("page", b"x", ttl=60)
+    assert cache._timer is not None
+    cache.close()
+    assert cache._timer is None
+    await anyio.sleep(0.05)
+    assert cache._timer is None and cache.get("page") == b"x"
+
+
+def test_the_heap_is_trimmed_only_after_much_was_dropped_and_at_most_so_often() -> None:
+    clock = [1000.0]
+    trims: list[float] = []
+
+    def release() -> bool:
+        trims.append(clock[0])
+        return True
+
+    cache = MemoryPageCache(
+        max_bytes=1 << 20, clock=lambda: clock[0], trim_after=4000, trim_every=30.0, release=release
+    )
+    for n in range(3):
+        cache.put(f"small{n}", b"x" * 1000, ttl=5)
+    clock[0] += 10
+    cache.housekeep()  # 3,000 bytes expired: below the threshold, the heap is left alone
+    assert cache.size == 0 and trims == []
+    for n in range(5):
+        cache.put(f"big{n}", b"x" * 1000, ttl=5)
+    clock[0] += 10
+    cache.put("scan", b"x", ttl=60)  # 8,000 bytes expired, but a page was put just now: a scan runs
+    wait = cache.housekeep()
+    assert trims == [] and wait is not None and wait < cache.sweep_every  # back once it is quiet
+    clock[0] += wait
+    cache.housekeep()  # quiet since: trimmed once
+    assert trims == [clock[0]] and cache.trims == 1 and cache.dropped == 0
+    cache._drop("scan")
+    for n in range(5):
+        cache.put(f"again{n}", b"x" * 1000, ttl=5)
+    clock[0] += 10
+    wait = cache.housekeep()  # enough again, but the last trim was 10 s ago (at most every 30 s)
+    assert trims == [clock[0] - 10] and wait is not None and 19 < wait < 21
+    clock[0] += 20
+    cache.housekeep()
+    assert len(trims) == 2 and cache.housekeep() is None  # nothing left to do: the timer stops
+
+
+def test_release_heap_is_glibc_malloc_trim_and_a_no_op_elsewhere(monkeypatch) -> None:
+    import os
+    import sys
+
+    from naramarket.datago import shared
+
+    monkeypatch.setattr(shared, "_trim_loaded", False)
+    monkeypatch.setattr(os, "confstr", lambda name: None)  # musl answers no glibc version
+    assert shared.release_heap() is False
+    monkeypatch.setattr(shared, "_trim_loaded", False)
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert shared.release_heap() is False
+    monkeypatch.undo()
+    monkeypatch.setattr(shared, "_trim_loaded", False)
+    if shared._load_malloc_trim() is None:
+        pytest.skip("glibc only: this C library has no malloc_trim")
+    # Freed heap held below a live allocation stays resident until trimmed; trimming returns it.
+    blocks = [b"x" * (64 * 1024) for _ in range(800)]  # 50 MiB from malloc (not pymalloc, not mmap)
+    pin = b"y" * (64 * 1024)  # noqa: F841 (keeps the top of the heap in use)
+    del blocks
+    freed = _rss()  # glibc keeps the 50 MiB resident for later allocations
+    assert shared.release_heap() is True
+    assert _rss() < freed - 30 * 2**20
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096
+
+
+def test_a_cache_outliving_its_event_loop_sweeps_on_the_next_one() -> None:
+    import asyncio
+
+    clock = [1000.0]
+    cache = MemoryPageCache(clock=lambda: clock[0], sweep_every=0.01)
+
+    async def put_then_wait_for_sweep(key: str) -> int:
+        cache.put(key, b"x" * 100, ttl=60)
+        clock[0] += 61
+        for _ in range(500):
+            if not cache.size:
+                break
+            await asyncio.sleep(0.01)
+        return cache.size
+
+    async def put_only() -> None:
+        cache.put("first", b"x" * 100, ttl=60)
+
+    asyncio.run(put_only())  # its loop ends with the sweep timer still pending
+    assert asyncio.run(put_then_wait_for_sweep("second")) == 0  # both pages swept on the new loop
+    cache.close()
