@@ -102,21 +102,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.reload:
         uvicorn.run("naramarket.cli:_reload_app", factory=True, host=args.host, port=args.port, reload=True)
         return 0
-    from naramarket.app import create_app
-    from naramarket.serving import Server, server_config
+    with _start_up():
+        from naramarket.app import create_app
+        from naramarket.serving import Server, server_config
 
-    loop, http = server_implementations()
-    config = server_config(
-        create_app(settings),
-        settings,
-        host=args.host,
-        port=args.port,
-        loop=loop,
-        http=http,
-        log_level=_serve_log_level(args),
-        log_config=None,  # keep the redacting handler from _configure_logging
-        access_log=False,  # the app logs each request itself (route, status, request and trace ids)
-    )
+        loop, http = server_implementations()
+        config = server_config(
+            create_app(settings),
+            settings,
+            host=args.host,
+            port=args.port,
+            loop=loop,
+            http=http,
+            log_level=_serve_log_level(args),
+            log_config=None,  # keep the redacting handler from _configure_logging
+            access_log=False,  # the app logs each request itself (route, status, request and trace ids)
+        )
     Server(config, settings).run()
     return 0
 
