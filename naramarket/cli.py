@@ -46,13 +46,15 @@ def _parse_assignments(pairs: Sequence[str]) -> dict[str, Any]:
 
 @contextlib.contextmanager
 def _start_up() -> Iterator[None]:
-    """No cyclic garbage collection while a server imports and builds itself, then freeze.
+    """No cyclic garbage collection while a server imports and builds itself.
 
     Start-up creates about a million objects that live as long as the process (the MCP SDK's
     pydantic models, code objects, the catalog) and next to no garbage, yet the collector walks
     them again and again as they are made: about a tenth of the time to the first ``initialize``
-    answer. Afterwards ``gc.freeze`` moves them to the permanent generation, so the collections
-    that serving triggers no longer walk them either.
+    answer. Afterwards they go straight to the oldest generation (``freeze`` then ``unfreeze``
+    moves them there without a pass over them); left in the youngest, the first collection would
+    walk them all at once. Left frozen, serving would trigger full collections far more often
+    (their threshold is a quarter of the objects the last one saw): +19% CPU per MCP call.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -60,6 +62,7 @@ def _start_up() -> Iterator[None]:
         yield
     finally:
         gc.freeze()
+        gc.unfreeze()
         if was_enabled:
             gc.enable()
 
