@@ -9,9 +9,8 @@ of its own (조달청: ``nkoneps.com.response.ResponseError``, declared on its `
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from functools import cache
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import msgspec
 
@@ -20,6 +19,9 @@ from naramarket.kernel import UpstreamUnavailable
 from .errors import error_for_code
 from .operation import Api
 from .records import Record, RecordCodec
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 __all__ = ["Page", "decode_page"]
 
@@ -160,12 +162,14 @@ def decode_page(content: bytes, codec: RecordCodec[R], api: Api) -> Page[R]:
     )
 
 
-def _text(node: ET.Element | None, tag: str) -> str:
+def _text(node: Element | None, tag: str) -> str:
     found = node.find(tag) if node is not None else None
     return (found.text or "").strip() if found is not None else ""
 
 
 def _decode_xml(content: bytes, codec: RecordCodec[R], api: Api) -> Page[R]:
+    import xml.etree.ElementTree as ET  # only XML answers (errors, some gateways) need it
+
     try:
         root = ET.fromstring(content)
     except ET.ParseError as exc:

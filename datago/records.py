@@ -61,13 +61,20 @@ def derived(description: str) -> msgspec.Meta:
     return msgspec.Meta(description=description, extra_json_schema={_DERIVED_KEY: True})
 
 
+@cache
+def _hints(record: type) -> dict[str, Any]:
+    """``record``'s annotations, evaluated once per type (records have up to ~90 fields, and a
+    plugin specialises one record per 업무구분): callers only read the mapping."""
+    return typing.get_type_hints(record, include_extras=True)
+
+
 def specialise(record: type[R], suffix: str, **defaults: Any) -> type[R]:
     """A subclass of ``record`` whose ``derived()`` attributes default to ``defaults``.
 
     E.g. one record type per 업무구분 operation, each saying its kind:
     ``specialise(BidNotice, "Thng", kind="물품")``.
     """
-    hints = typing.get_type_hints(record, include_extras=True)
+    hints = _hints(record)
     for name in defaults:
         if name not in hints or not _is_derived(list(typing.get_args(hints[name])[1:])):
             raise TypeError(f"{record.__name__}.{name} is not a derived() attribute")
@@ -193,7 +200,7 @@ class RecordCodec(Generic[R]):
 
     def __init__(self, record: type[R]) -> None:
         self.record = record
-        hints = typing.get_type_hints(record, include_extras=True)
+        hints = _hints(record)
         fields: list[tuple[str, str, Callable[[WireValue], Any]]] = []
         for name in record.__struct_fields__:
             hint = hints[name]
@@ -256,7 +263,7 @@ def _is_derived(meta: list[Any]) -> bool:
 
 def field_type(record: type[Record], name: str) -> type:
     """The concrete type of a record field (``KstDateTime | None`` -> ``datetime``)."""
-    return _base_type(typing.get_args(typing.get_type_hints(record, include_extras=True)[name])[0])
+    return _base_type(typing.get_args(_hints(record)[name])[0])
 
 
 @cache

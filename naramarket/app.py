@@ -60,7 +60,7 @@ def make_kernel(
     if settings.sandbox and transport is None:
         from naramarket import sandbox
 
-        transport = httpx.ASGITransport(app=sandbox.create_app())
+        transport = httpx.ASGITransport(app=_SandboxUpstream())
         settings = _sandbox_settings(settings, sandbox.DEFAULT_SERVICE_KEY)
     register_secret(settings.metrics_token)
     register_secret(settings.redis_url)  # it may carry a password
@@ -106,6 +106,24 @@ def _sandbox_settings(settings: Settings, key: str) -> Settings:
         service_key=settings.service_key or key,
         rate_limit=settings.rate_limit if asked else 0.0,
     )
+
+
+class _SandboxUpstream:
+    """The in-process fake gateway, built on its first request.
+
+    Starting, answering ``initialize``, listing or describing tools never reach the upstream, so
+    the sandbox's modules (vocabularies, records, its catalog) load only when a call does.
+    """
+
+    def __init__(self) -> None:
+        self.app: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.app is None:
+            from naramarket import sandbox
+
+            self.app = sandbox.create_app()
+        await self.app(scope, receive, send)
 
 
 class SandboxMarker:

@@ -44,9 +44,30 @@ Deliberate deviations from the real gateway:
 - Malformed ``pageNo``/``numOfRows`` (or numOfRows > 9999) answer 07; the real cap is unknown.
 """
 
-from .app import SandboxApp, create_app
+from typing import TYPE_CHECKING, Any
+
 from .config import DEFAULT_SERVICE_KEY, FAULT_KINDS, ConfigPatch, FaultKind, ItemsShape, SandboxConfig
-from .server import run, serve, serving
+
+if TYPE_CHECKING:
+    from .app import SandboxApp, create_app
+    from .server import run, serve, serving
+
+# The gateway (its vocabularies, records, fake data) loads on first use: ``naramarket serve
+# --sandbox`` and ``naramarket-mcp --sandbox`` name the sandbox at start-up but reach it only
+# with their first upstream request.
+_LAZY = {"SandboxApp": "app", "create_app": "app", "run": "server", "serve": "server", "serving": "server"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DEFAULT_SERVICE_KEY",

@@ -15,7 +15,6 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
-import jwt
 
 from naramarket.kernel import Principal, Unauthorized
 
@@ -89,6 +88,8 @@ class JwksKeys:
         return self._keys.get(kid)
 
     async def _fetch(self) -> None:
+        import jwt
+
         self._fetched = time.monotonic()
         if self._client is None:
             self._client = httpx.AsyncClient(timeout=10.0, follow_redirects=False)
@@ -161,6 +162,8 @@ class TokenVerifier:
 
     async def verify(self, token: str, *, base: str) -> Principal:
         """The token's Principal, or ``Unauthorized(invalid_token)``; ``base`` is this server's URL."""
+        import jwt  # PyJWT (and its cryptography backends) load with the first token
+
         try:
             header = jwt.get_unverified_header(token)
             unverified = jwt.decode(token, options={"verify_signature": False})

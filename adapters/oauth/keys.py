@@ -18,7 +18,6 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from jwt.algorithms import ECAlgorithm
 
 __all__ = ["ALGORITHM", "KeyRing"]
 
@@ -99,6 +98,8 @@ class KeyRing:
 
     def jwks(self) -> dict[str, Any]:
         """The public keys as a JWK Set."""
+        from jwt.algorithms import ECAlgorithm  # PyJWT loads on first use
+
         self._load()
         keys = []
         for kid, private in self._keys:

@@ -20,7 +20,6 @@ from typing import Any
 from urllib.parse import unquote, urlencode
 
 import anyio.to_thread
-import jwt
 import msgspec
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -136,6 +135,8 @@ class AuthServer:
             "scope": " ".join(grant.scopes),
             **({"client_id": grant.client_id} if grant.client_id else {}),
         }
+        import jwt  # PyJWT loads with the first token (a server nobody signs in to never needs it)
+
         kid, key = await anyio.to_thread.run_sync(self.keys.signing_key)
         token = jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": kid, "typ": "at+jwt"})
         family = grant.family if refresh else None
@@ -369,6 +370,8 @@ class AuthServer:
         return Response(status_code=200, headers=NO_STORE)
 
     async def _revoke(self, request: Request, token: str, client: Client | None) -> None:
+        import jwt
+
         if token.startswith("nmr_"):
             owner = await anyio.to_thread.run_sync(self.store.refresh_owner, token)
             if owner is not None:

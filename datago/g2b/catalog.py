@@ -239,20 +239,53 @@ class Catalog(msgspec.Struct, frozen=True, dict=True):
 
 @functools.cache
 def load_catalog() -> Catalog:
-    """The packaged catalog, loaded once per process."""
+    """The packaged catalog, loaded once per process.
+
+    Operation by operation, so the strings it repeats (parameter and field names, Korean names,
+    descriptions: 22,600 strings, 4,100 different) are shared as soon as each is decoded and the
+    duplicates' memory is reused by the next operation's instead of staying behind as holes.
+    """
     raw = gzip.decompress(resources.files(__package__).joinpath("data/catalog.json.gz").read_bytes())
-    catalog = msgspec.json.decode(raw, type=Catalog)
-    services = tuple(
-        msgspec.structs.replace(
-            service,
-            operations=tuple(
-                msgspec.structs.replace(op, service=service.name, path=f"{service.path}/{op.name}")
-                for op in service.operations
-            ),
-        )
-        for service in catalog.services
-    )
-    return msgspec.structs.replace(catalog, services=services)
+    wire = msgspec.json.decode(raw, type=_CatalogWire)
+    decode = msgspec.json.Decoder(OperationInfo).decode
+    seen: dict[str, str] = {}
+    services = []
+    for service in wire.services:
+        operations = []
+        for op_raw in service.operations:
+            op = _share_strings(decode(op_raw), seen)
+            msgspec.structs.force_setattr(op, "service", service.name)
+            msgspec.structs.force_setattr(op, "path", f"{service.path}/{op.name}")
+            operations.append(op)
+        services.append(ServiceInfo(service.name, service.name_ko, service.path, tuple(operations)))
+    return Catalog(wire.version, wire.source, tuple(services))
+
+
+class _ServiceWire(msgspec.Struct, frozen=True):
+    name: str
+    name_ko: str
+    path: str
+    operations: tuple[msgspec.Raw, ...]
+
+
+class _CatalogWire(msgspec.Struct, frozen=True):
+    version: int
+    source: str
+    services: tuple[_ServiceWire, ...]
+
+
+def _share_strings(value: Any, seen: dict[str, str]) -> Any:
+    """``value`` with each string replaced by the first equal one seen (frozen Structs in place)."""
+    if isinstance(value, str):
+        return seen.setdefault(value, value)
+    if isinstance(value, tuple):
+        return tuple(_share_strings(item, seen) for item in value)
+    if isinstance(value, dict):
+        return {_share_strings(k, seen): _share_strings(v, seen) for k, v in value.items()}
+    if isinstance(value, msgspec.Struct):
+        for name in value.__struct_fields__:
+            msgspec.structs.force_setattr(value, name, _share_strings(getattr(value, name), seen))
+    return value
 
 
 def generic_operation(op: OperationInfo, mode: str | None = None) -> G2bOperation[Any]:

@@ -69,6 +69,16 @@ def test_the_packaged_file_is_what_the_builder_makes(reference: dict) -> None:
     )
 
 
+def test_the_loaded_catalog_holds_exactly_the_packaged_file() -> None:
+    """Loading shares repeated strings between operations; every value stays the file's own."""
+    packaged = resources.files("naramarket.datago.g2b").joinpath("data/catalog.json.gz").read_bytes()
+    expected = json.loads(gzip.decompress(packaged))
+    for service in expected["services"]:
+        for op in service["operations"]:
+            op.update(service=service["name"], path=f"{service['path']}/{op['name']}")
+    assert json.loads(msgspec.json.encode(load_catalog())) == expected
+
+
 def test_modes_date_ranges_and_limits() -> None:
     catalog = load_catalog()
     notices = catalog.operation("BidPublicInfoService", "getBidPblancListInfoThng")
