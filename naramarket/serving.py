@@ -18,7 +18,6 @@ run out, so a slowloris client (thousands of half-sent requests) starves everyon
 from __future__ import annotations
 
 import asyncio
-import gc
 import time
 from typing import Any
 
@@ -143,13 +142,6 @@ class Server(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, settings: Settings) -> None:
         super().__init__(config)
         self.grace = settings.shutdown_grace
-
-    async def startup(self, sockets: list[Any] | None = None) -> None:
-        await super().startup(sockets)
-        # What start-up built (plugins, catalog, schemas, the app) lives as long as the process:
-        # out of the collector's generations, a collection walks only what requests allocate.
-        gc.collect()
-        gc.freeze()
 
     async def shutdown(self, sockets: list[Any] | None = None) -> None:
         draining = draining_of(self.config.app)
