@@ -90,7 +90,8 @@ class ClientGone(Exception):
 
 
 class Deadlined(Protocol):
-    """What ``Draining`` stops: anything with a settable deadline (an anyio cancel scope)."""
+    """What ``Draining`` stops: anything with a settable deadline (an anyio cancel scope, a guarded
+    REST call)."""
 
     deadline: float
 

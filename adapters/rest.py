@@ -42,8 +42,9 @@ class ToolCalls:
     router; every other request goes on to ``app``.
 
     This is the call every REST client makes, so it runs without the router, a ``Request`` object
-    or the framework's exception layers: read the body and dispatch under one cancel scope (body
-    time-out, client disconnect, shutdown grace), encode the Result once with msgspec, send it.
+    or the framework's exception layers: read the body and dispatch under one guard (body time-out,
+    client disconnect, shutdown grace: ``guarded_call``), encode the Result once with msgspec, send
+    it.
     Errors are problem documents as everywhere else. The aliases call the same tool.
     """
 
@@ -94,8 +95,8 @@ class ToolCalls:
             await send({"type": "http.response.start", "status": 499, "headers": []})
             await send({"type": "http.response.body", "body": b""})
             return
-        except Exception:  # a Result msgspec cannot encode: a bug, never the caller's fault
-            log.exception("tool %s: the result could not be encoded", name)
+        except Exception:  # e.g. a Result msgspec cannot encode: a bug, never the caller's fault
+            log.exception("tool %s: no answer could be made", name)
             await send_problem(scope, send, InternalError(f"{name} produced a result that cannot be sent"))
             return
         await send(
