@@ -7,6 +7,7 @@ were never registered. The log and trace set-up of the composition root both cal
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -46,8 +47,12 @@ def redact_text(text: str) -> str:
     for secret in _longest_first:
         if secret in text:
             text = text.replace(secret, REDACTED)
-    text = _SECRET_ASSIGNMENT.sub(lambda m: f"{m[1]}{m[2]}{m[3]}{REDACTED}", text)
-    return _BEARER.sub(lambda m: f"{m[1]} {REDACTED}", text)
+    # Most text skips the scans: no assignment without = or :, no bearer without whitespace.
+    if "=" in text or ":" in text:
+        text = _SECRET_ASSIGNMENT.sub(lambda m: f"{m[1]}{m[2]}{m[3]}{REDACTED}", text)
+    if " " in text or not text.isprintable():  # any whitespace but " " is unprintable
+        text = _BEARER.sub(lambda m: f"{m[1]} {REDACTED}", text)
+    return text
 
 
 def redact_value(value: Any) -> Any:
@@ -61,8 +66,13 @@ def redact_value(value: Any) -> Any:
     return value
 
 
+@functools.lru_cache(maxsize=1024)  # field names repeat: every log line and span has the same few
+def _secret_field(key: str) -> bool:
+    return _SECRET_FIELD.search(key) is not None
+
+
 def redact_field(key: str, value: Any) -> Any:
     """The value of field ``key``: masked whole when the name says it is a secret, else scrubbed."""
-    if key != "event" and _SECRET_FIELD.search(key) and value not in (None, "", True, False):
+    if key != "event" and _secret_field(key) and value not in (None, "", True, False):
         return REDACTED
     return redact_value(value)
