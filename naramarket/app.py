@@ -177,7 +177,6 @@ def create_app(
     # Imported here, not at the top: stdio MCP and the CLI's one-shot commands need only
     # make_kernel, and start faster without the HTTP app, OAuth and the other adapters.
     from starlette.applications import Starlette
-
     from starlette.routing import Route
 
     from naramarket import stream_log
@@ -226,7 +225,7 @@ def create_app(
         manager = mcp_adapter.session_manager(
             kernel,
             allowed_hosts=allowed_hosts,
-            allowed_origins=(*(f"{s}://{h}" for h in allowed_hosts for s in ("http", "https")), *cors_origins),
+            allowed_origins=origins,
             event_store=events,
             draining=draining,
         )
@@ -242,6 +241,7 @@ def create_app(
         )
         return McpParts(mcp_adapter.ScopeGate(sessions, kernel), sessions, manager)
 
+    origins = (*(f"{s}://{h}" for h in allowed_hosts for s in ("http", "https")), *cors_origins)
     mcp = LazyMcp(build_mcp, sweep_every=SWEEP_EVERY)
 
     async def purge_every(seconds: float) -> None:

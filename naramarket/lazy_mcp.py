@@ -20,7 +20,7 @@ import importlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import anyio
 
@@ -108,7 +108,9 @@ class LazyMcp:
                 self._ready = None
                 host.cancel_scope.cancel()
 
-    async def _run(self, parts: McpParts, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+    async def _run(
+        self, parts: McpParts, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED
+    ) -> None:
         async with parts.manager.run(), anyio.create_task_group() as tasks:
             tasks.start_soon(parts.sessions.sweep_every, self._sweep_every)
             task_status.started()
