@@ -7,6 +7,7 @@ other's wiring and of the sandbox.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -176,17 +177,17 @@ def create_app(
     # Imported here, not at the top: stdio MCP and the CLI's one-shot commands need only
     # make_kernel, and start faster without the HTTP app, OAuth and the other adapters.
     from starlette.applications import Starlette
+    from starlette.routing import Route
 
-    from naramarket import event_store
+    from naramarket import stream_log
     from naramarket.adapters import jobs, oauth, rest, sse
-    from naramarket.adapters import mcp as mcp_adapter
     from naramarket.adapters import metrics as metrics_adapter
     from naramarket.adapters.auth import AuthMiddleware
     from naramarket.adapters.guard import CrossSiteGuard
     from naramarket.adapters.http import Draining
-    from naramarket.adapters.mcp_lane import FastLane
-    from naramarket.adapters.mcp_sessions import SessionGuard
-    from naramarket.adapters.telemetry import RequestTelemetry
+    from naramarket.lazy_mcp import LazyMcp, McpParts
+
+    _keep_sse_shutdown_hook()
 
     kernel = kernel or make_kernel(settings)
     metrics = _metrics(kernel)
@@ -203,17 +204,8 @@ def create_app(
         if kernel.settings.redis_url
         else None
     )
-    events = event_store.RedisEventStore(events_redis) if events_redis else event_store.MemoryEventStore()
     cors_origins = tuple(sorted(kernel.settings.cors_origins))
     draining = Draining()
-    manager = mcp_adapter.session_manager(
-        kernel,
-        allowed_hosts=allowed_hosts,
-        allowed_origins=(*(f"{s}://{h}" for h in allowed_hosts for s in ("http", "https")), *cors_origins),
-        event_store=events,
-        draining=draining,
-    )
-
     scopes = sorted({s for t in kernel.registry for s in t.scopes})
     auth_server = oauth.AuthServer(
         kernel.settings,
@@ -221,16 +213,36 @@ def create_app(
         attempts=redis_state.RedisAttempts(events_redis) if events_redis else None,
         shared=redis_state.RedisTokens(events_redis) if events_redis else None,
     )
-    sessions = SessionGuard(
-        FastLane(manager, kernel, draining),
-        manager,
-        verifier=auth_server.verifier,
-        # A session needs one tool scope, unless some tool needs none (then any valid token may open one).
-        tool_scopes=scopes if all(t.scopes for t in kernel.registry) else (),
-        public_url=kernel.settings.public_url,
-        max_sessions=kernel.settings.mcp_sessions_per_principal,
-        max_calls=kernel.settings.mcp_calls_per_principal,
-    )
+
+    def build_mcp() -> McpParts:
+        # The MCP SDK loads here, on the first /mcp request (naramarket.lazy_mcp), not at start.
+        from naramarket import event_store
+        from naramarket.adapters import mcp as mcp_adapter
+        from naramarket.adapters.mcp_lane import FastLane
+        from naramarket.adapters.mcp_sessions import SessionGuard
+
+        events = event_store.RedisEventStore(events_redis) if events_redis else event_store.MemoryEventStore()
+        manager = mcp_adapter.session_manager(
+            kernel,
+            allowed_hosts=allowed_hosts,
+            allowed_origins=origins,
+            event_store=events,
+            draining=draining,
+        )
+        sessions = SessionGuard(
+            FastLane(manager, kernel, draining),
+            manager,
+            verifier=auth_server.verifier,
+            # A session needs one tool scope, unless some tool needs none (then any valid token may open one).
+            tool_scopes=scopes if all(t.scopes for t in kernel.registry) else (),
+            public_url=kernel.settings.public_url,
+            max_sessions=kernel.settings.mcp_sessions_per_principal,
+            max_calls=kernel.settings.mcp_calls_per_principal,
+        )
+        return McpParts(mcp_adapter.ScopeGate(sessions, kernel), sessions, manager)
+
+    origins = (*(f"{s}://{h}" for h in allowed_hosts for s in ("http", "https")), *cors_origins)
+    mcp = LazyMcp(build_mcp, sweep_every=SWEEP_EVERY)
 
     async def purge_every(seconds: float) -> None:
         while True:
@@ -243,12 +255,11 @@ def create_app(
         with metrics_adapter.separate_port(metrics, port) if port else contextlib.nullcontext():
             async with (
                 kernel,
-                manager.run(),
+                mcp.hosting(),  # manager.run() and the session sweeper, once /mcp is built
                 contextlib.aclosing(auth_server),
                 anyio.create_task_group() as housekeeping,
             ):
                 housekeeping.start_soon(purge_every, PURGE_EVERY)
-                housekeeping.start_soon(sessions.sweep_every, SWEEP_EVERY)
                 try:
                     yield
                 finally:
@@ -259,8 +270,8 @@ def create_app(
     app = Starlette(
         routes=[
             *rest.routes(kernel, draining),
-            *sse.routes(kernel, draining, event_store.RedisStreamLog(events_redis) if events_redis else None),
-            *mcp_adapter.routes(manager, kernel, sessions),
+            *sse.routes(kernel, draining, stream_log.RedisStreamLog(events_redis) if events_redis else None),
+            Route("/mcp", endpoint=mcp, methods=["GET", "POST", "DELETE"]),  # as mcp_adapter.routes()
             *jobs.routes(kernel),
             *auth_server.routes(),
             *([] if kernel.settings.metrics_port else metrics_adapter.routes(kernel, metrics)),
@@ -268,8 +279,8 @@ def create_app(
         lifespan=lifespan,
         exception_handlers={404: _not_found, 405: _not_found},
     )
+    app.state = _app_state_class()({"mcp": mcp})  # app.state.sessions: the MCP session guard, built on access
     app.state.kernel = kernel
-    app.state.sessions = sessions
     app.state.auth_server = auth_server
     guarded = AuthMiddleware(
         rest.ToolCalls(app, kernel, draining),  # the REST call path, in front of the router
@@ -291,7 +302,7 @@ def create_app(
     )
     # One outer layer per request: telemetry, the cross-site checks, the sandbox marker and the
     # liveness probe (a bare route) in one pass; the auth layer beneath it passes open calls through.
-    outer: ASGIApp = RequestTelemetry(
+    outer: ASGIApp = _served_app_class()(
         guarded,
         metrics=metrics,
         guard=CrossSiteGuard(None, allowed_hosts=allowed_hosts, cors_origins=cors_origins),
@@ -300,8 +311,40 @@ def create_app(
         line=observability.own_line,
     )
     outer.draining = draining  # type: ignore[attr-defined]  # read by draining_of()
-    outer.sessions = sessions  # type: ignore[attr-defined]  # the MCP session guard, for operators' tools
+    outer.mcp = mcp  # type: ignore[attr-defined]  # outer.sessions: the MCP session guard, for operators' tools
     return outer
+
+
+def _keep_sse_shutdown_hook() -> None:
+    """Import sse_starlette now, although only the (lazily built) MCP transport uses it: at import
+    it hooks ``uvicorn.Server.handle_exit``, which uvicorn binds as its signal handler when it
+    starts; imported later, the hook never runs and open MCP SSE streams miss the shutdown."""
+    import sse_starlette.sse  # noqa: F401
+
+
+@functools.cache
+def _served_app_class() -> type:
+    """The outer layer's class, with ``sessions`` (the MCP session guard, built on access)."""
+    from naramarket.adapters.telemetry import RequestTelemetry
+
+    class ServedApp(RequestTelemetry):
+        @property
+        def sessions(self) -> object:
+            return self.mcp.sessions  # type: ignore[attr-defined]
+
+    return ServedApp
+
+
+@functools.cache
+def _app_state_class() -> type:
+    from starlette.datastructures import State
+
+    class AppState(State):
+        @property
+        def sessions(self) -> object:
+            return self._state["mcp"].sessions
+
+    return AppState
 
 
 def draining_of(app: ASGIApp) -> Draining | None:
