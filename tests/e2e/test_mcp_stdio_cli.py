@@ -145,7 +145,7 @@ def test_stdout_carries_only_protocol_messages_at_debug_level(real_env):
 # (a meta path finder sees every import; it only records, it never changes what loads).
 _WATCHING = """
 import sys
-watched, marker = {"httpx", "opentelemetry.sdk"}, sys.argv.pop(1)
+watched, marker = {"httpx", "structlog", "opentelemetry.sdk"}, sys.argv.pop(1)
 class Watch:
     def find_spec(self, name, path=None, target=None):
         if name in watched:
@@ -159,9 +159,10 @@ sys.exit(mcp_stdio_main(sys.argv[1:]))
 """
 
 
-def test_stdio_loads_httpx_with_the_first_upstream_request_not_before(sandbox_env, tmp_path):
-    """``initialize`` and ``tools/list`` (every plugin loaded) import neither httpx nor the
-    OpenTelemetry SDK: the pooled upstream client opens on the first call that needs data.go.kr."""
+def test_stdio_loads_httpx_and_structlog_with_the_first_call_not_before(sandbox_env, tmp_path):
+    """``initialize`` and ``tools/list`` (every plugin loaded) import neither httpx, structlog nor
+    the OpenTelemetry SDK: the pooled upstream client opens on the first call that needs
+    data.go.kr, structlog with the first log line; the call's line is still JSON on stderr."""
     marker = tmp_path / "imported"
     marker.touch()
     every_plugin = {k: v for k, v in sandbox_env.items() if k != "NARAMARKET_LOAD_PLUGINS"}
@@ -211,7 +212,7 @@ def test_stdio_loads_httpx_with_the_first_upstream_request_not_before(sandbox_en
             }
         )
         after_call = marker.read_text().split()
-        proc.communicate(timeout=30)  # closes stdin: the server ends (and closes its pool)
+        _, stderr = proc.communicate(timeout=30)  # closes stdin: the server ends (and closes its pool)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -221,4 +222,7 @@ def test_stdio_loads_httpx_with_the_first_upstream_request_not_before(sandbox_en
     assert {t["name"] for t in tools["result"]["tools"]} >= {"crawl_list", "describe_operation"}
     assert before_call == []
     assert call["result"]["structuredContent"]["items"]
-    assert after_call == ["httpx"]  # the call went upstream through httpx; tracing is off: no SDK
+    # The call went upstream through httpx and logged its line; tracing is off: no SDK.
+    assert sorted(after_call) == ["httpx", "structlog"]
+    lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    assert any(line.get("tool") == "crawl_list" and line.get("level") == "info" for line in lines)
