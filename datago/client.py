@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote
 
 import anyio
-import httpx
 import msgspec
 
 from naramarket.kernel import Context, ResourceKey, Settings, UpstreamError, UpstreamUnavailable
@@ -43,6 +43,9 @@ from .shared import (
     page_cache_key,
     service_key_id,
 )
+
+if TYPE_CHECKING:  # httpx loads with the first upstream request (make_http_client), not at import
+    import httpx
 
 __all__ = [
     "CLIENT",
@@ -103,6 +106,8 @@ def make_http_client(
     settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
 ) -> httpx.AsyncClient:
     """The one upstream HTTP client factory: pooled, keep-alive, bounded time-outs."""
+    import httpx
+
     limits = httpx.Limits(
         max_connections=max(settings.max_concurrency * 2, 10),
         max_keepalive_connections=max(settings.max_concurrency, 10),
@@ -120,12 +125,17 @@ def make_http_client(
 
 
 class Client:
-    """Client for data.go.kr (or the sandbox): ``fetch_page`` here; ``scan``/``collect`` page through."""
+    """Client for data.go.kr (or the sandbox): ``fetch_page`` here; ``scan``/``collect`` page through.
+
+    ``http`` is the pooled httpx client; or ``open_http`` makes it on the first upstream request
+    (so a process that never calls upstream never imports httpx), and ``aclose`` closes it.
+    """
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        http: httpx.AsyncClient | None = None,
         *,
+        open_http: Callable[[], httpx.AsyncClient] | None = None,
         service_key: str | None,
         max_concurrency: int = 10,
         rate_limit: float = 20.0,
@@ -143,7 +153,11 @@ class Client:
         shared_by: str = "process",
         max_windows: int | None = None,
     ) -> None:
-        self.http = http
+        if (http is None) == (open_http is None):
+            raise TypeError("Client needs exactly one of http and open_http")
+        self._http = http
+        self._open_http = open_http
+        self._http_lock = threading.Lock()  # never held across an await: safe for tasks and threads
         self.sandbox = sandbox  # answers come from the built-in fake gateway: results say so
         self.observer: Observer = observer or NullObserver()
         self.service_key = normalise_key(service_key) if service_key else None
@@ -169,6 +183,26 @@ class Client:
         self.requests_sent = 0
         # The widest date span one call may ask for, in the operation's windows (None: no limit).
         self.max_windows = max_windows
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The pooled httpx client, opened (once, whichever task or thread asks first) on first use."""
+        http = self._http
+        if http is None:
+            with self._http_lock:
+                http = self._http
+                if http is None:
+                    assert self._open_http is not None
+                    http = self._http = self._open_http()
+        return http
+
+    async def aclose(self) -> None:
+        """Close the httpx client if this client opened it (``open_http``) and it was used."""
+        if self._open_http is not None:
+            with self._http_lock:
+                http, self._http = self._http, None
+            if http is not None:
+                await http.aclose()
 
     async def fetch_page(
         self,
@@ -281,6 +315,8 @@ class Client:
     async def _send(
         self, op: Operation[R], query: Mapping[str, str], page_no: int, priority: int
     ) -> tuple[Page[R], bytes]:
+        import httpx  # loaded by make_http_client already: a lookup in sys.modules
+
         # Pages the caller reads first (and retries of them) go first.
         async with self.limiter.slot(priority), self.slots.slot():
             self.requests_sent += 1
@@ -322,6 +358,8 @@ class Client:
 
         ``name`` labels the request in spans and metrics. No service key is sent.
         """
+        import httpx  # loaded by make_http_client already: a lookup in sys.modules
+
         self.observer.rate_limit_wait(await self.bucket.acquire())
         with self.observer.upstream_request(name) as request:
             async with self.limiter.slot(0):
@@ -402,12 +440,16 @@ CLIENT: ResourceKey[Client] = ResourceKey("naramarket.datago.client")
 def client_factory(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
+    make_transport: Callable[[], httpx.AsyncBaseTransport] | None = None,
     instrument: Callable[[httpx.AsyncClient], None] | None = None,
     shared: Callable[[Settings], AbstractAsyncContextManager[Mapping[str, Any]]] | None = None,
 ) -> ResourceFactory:
     """The kernel resource factory for ``CLIENT``: opens the pooled client for the kernel's lifespan.
 
-    ``transport`` replaces the network (the sandbox, tests); ``instrument`` lets the composition
+    The httpx client opens on the first upstream request (not at kernel entry: starting, listing
+    tools and answering ``initialize`` never load httpx) and closes at kernel exit.
+    ``transport`` replaces the network (the sandbox, tests), or ``make_transport`` builds the
+    replacement when the httpx client opens; ``instrument`` lets the composition
     root add tracing to the httpx client without this library knowing how. ``shared`` gives the
     ``Client`` keyword arguments of shared state (``cache``, ``pacer``, ``slots``, ``ledger``:
     Redis-backed when configured); without it the page cache and limits are in process.
@@ -416,23 +458,35 @@ def client_factory(
     @asynccontextmanager
     async def open_client(settings: Settings, observer: Observer) -> AsyncIterator[Client]:
         state = shared(settings) if shared is not None else _in_process()
-        async with make_http_client(settings, transport=transport) as http, state as shared_state:
+
+        def open_http() -> httpx.AsyncClient:
+            replacement = transport if make_transport is None else make_transport()
+            http = make_http_client(settings, transport=replacement)
             if instrument is not None:
                 instrument(http)
-            yield Client(
-                http,
-                service_key=settings.service_key,
-                max_concurrency=settings.max_concurrency,
-                rate_limit=settings.rate_limit,
-                total_timeout=settings.timeout * 2,
-                observer=observer,
-                sandbox=settings.sandbox,
-                cache_ttl=CacheTtl(settings.cache_ttl),
-                quota_daily=settings.quota_daily,
-                quota_reserve=settings.quota_reserve,
-                **shared_state,
-                max_windows=settings.call_requests,
-            )
+            return http
+
+        client: Client | None = None
+        try:
+            async with state as shared_state:
+                client = Client(
+                    open_http=open_http,
+                    service_key=settings.service_key,
+                    max_concurrency=settings.max_concurrency,
+                    rate_limit=settings.rate_limit,
+                    total_timeout=settings.timeout * 2,
+                    observer=observer,
+                    sandbox=settings.sandbox,
+                    cache_ttl=CacheTtl(settings.cache_ttl),
+                    quota_daily=settings.quota_daily,
+                    quota_reserve=settings.quota_reserve,
+                    **shared_state,
+                    max_windows=settings.call_requests,
+                )
+                yield client
+        finally:
+            if client is not None:  # after the shared state, as before: the pool closes last
+                await client.aclose()
 
     return open_client
 

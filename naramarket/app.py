@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import anyio
-import httpx
 import pluggy
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
+    import httpx
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import Response
@@ -58,10 +58,11 @@ def make_kernel(
     to the process's instruments (spans, Prometheus, log lines).
     """
     settings = settings or Settings.from_env()
+    make_transport = None
     if settings.sandbox and transport is None:
         from naramarket import sandbox
 
-        transport = httpx.ASGITransport(app=_SandboxUpstream())
+        make_transport = _sandbox_transport
         settings = _sandbox_settings(settings, sandbox.DEFAULT_SERVICE_KEY)
     register_secret(settings.metrics_token)
     register_secret(settings.redis_url)  # it may carry a password
@@ -78,6 +79,7 @@ def make_kernel(
         resources={
             datago.CLIENT: datago.client_factory(
                 transport=transport,
+                make_transport=make_transport,
                 instrument=observability.instrument_httpx,
                 shared=redis_state.shared_state(on_fallback=fell_back),
             ),
@@ -107,6 +109,13 @@ def _sandbox_settings(settings: Settings, key: str) -> Settings:
         service_key=settings.service_key or key,
         rate_limit=settings.rate_limit if asked else 0.0,
     )
+
+
+def _sandbox_transport() -> httpx.AsyncBaseTransport:
+    """The in-process fake gateway as an httpx transport, made when the upstream client opens."""
+    import httpx
+
+    return httpx.ASGITransport(app=_SandboxUpstream())
 
 
 class _SandboxUpstream:

@@ -17,7 +17,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mappin
 from typing import Any, TypeVar
 
 import anyio
-import structlog
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
@@ -36,7 +35,15 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-log = structlog.get_logger("naramarket.redis")
+
+
+def _log() -> Any:
+    """This module's structlog logger (structlog loads when a line is first written, not at import)."""
+    from naramarket.observability.logging import structlog_logger
+
+    return structlog_logger("naramarket.redis")
+
+
 PREFIX = "naramarket:"
 TIMEOUT = 0.5  # seconds a Redis call may take before this replica falls back to its own state
 
@@ -148,13 +155,13 @@ class RedisState:
         except (RedisError, OSError, TimeoutError) as exc:
             self._down_until = time.monotonic() + self.retry_after
             if not self._down:
-                log.warning("redis unavailable: per-process fallback", part=part, error=type(exc).__name__)
+                _log().warning("redis unavailable: per-process fallback", part=part, error=type(exc).__name__)
             self._down = True
             self._fell_back(part)
             raise SharedDown(part) from None
         if self._down:
             self._down = False
-            log.info("redis available again: shared state resumed", part=part)
+            _log().info("redis available again: shared state resumed", part=part)
         return result
 
     def _fell_back(self, part: str) -> None:

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any, TypeVar
 
-import structlog
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
@@ -122,7 +121,12 @@ class ToolCallScope:
     def __enter__(self) -> ToolCall:
         label, plugin, subject = self._label, self._plugin, self._subject
         self._started = time.perf_counter()
-        self._bound = structlog.contextvars.bind_contextvars(principal=subject) if subject else None
+        if subject:
+            from structlog.contextvars import bind_contextvars  # structlog loads with the first call
+
+            self._bound = bind_contextvars(principal=subject)
+        else:
+            self._bound = None
         span_cm: Any = _NO_SPAN
         if _tracing_on():  # else the API's proxy would hand out a no-op span and attach a context
             attributes: dict[str, Any] = {
@@ -151,7 +155,9 @@ class ToolCallScope:
 
     def _unbind(self) -> None:
         if self._bound is not None:
-            structlog.contextvars.reset_contextvars(**self._bound)
+            from structlog.contextvars import reset_contextvars
+
+            reset_contextvars(**self._bound)
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
         call = self._call

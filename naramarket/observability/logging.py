@@ -11,17 +11,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import threading
 import time
 from collections.abc import Iterable, MutableMapping
 from typing import IO, Any
 
 import msgspec
-import structlog
 from opentelemetry import trace
 
 from naramarket.kernel.host import redact_field
 
-__all__ = ["configure_logging", "own_line"]
+__all__ = ["configure_logging", "own_line", "structlog_logger"]
 
 _HANDLER_MARK = "_naramarket_handler"
 ACCESS_LOGGER = "naramarket.http"  # adapters.telemetry's per-request line
@@ -118,8 +118,10 @@ def own_line(logger: logging.Logger, level: int, event: str, fields: dict[str, A
         node = node.parent  # type: ignore[assignment]
     if level < handler.level:
         return
+    from structlog.contextvars import merge_contextvars  # loaded by now: a lookup in sys.modules
+
     line: dict[str, Any] = {"event": event}
-    structlog.contextvars.merge_contextvars(None, "", line)
+    merge_contextvars(None, "", line)
     line["level"] = logging.getLevelName(level).lower()
     line["logger"] = logger.name
     line.update(fields)
@@ -193,6 +195,8 @@ class LineHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 
 def _shared_processors() -> list[Any]:
+    import structlog
+
     return [
         structlog.contextvars.merge_contextvars,  # request_id, principal (bound per request/call)
         structlog.stdlib.add_log_level,
@@ -223,20 +227,7 @@ def configure_logging(
     stream = stream or sys.stderr
     if fmt == "auto":
         fmt = "console" if getattr(stream, "isatty", lambda: False)() else "json"
-    renderer: Any = (
-        structlog.dev.ConsoleRenderer(colors=False)
-        if fmt == "console"
-        else structlog.processors.JSONRenderer(serializer=_dumps)
-    )
-    formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=_shared_processors(),
-        processors=[
-            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            structlog.processors.format_exc_info,  # before redaction: tracebacks can hold URLs
-            redact_event,
-            renderer,
-        ],
-    )
+    formatter = _Formatter(fmt)
     handler = LineHandler(stream)
     handler.setFormatter(formatter)
     setattr(handler, _HANDLER_MARK, True)
@@ -260,11 +251,78 @@ def configure_logging(
     access = numeric if access_log or numeric <= logging.DEBUG else max(numeric, logging.WARNING)
     logging.getLogger(ACCESS_LOGGER).setLevel(access)
 
-    structlog.configure(
-        processors=[*_shared_processors(), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        # Below the level a structlog call returns at once: no processor runs, nothing is built.
-        wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        cache_logger_on_first_use=True,
-    )
+    # structlog (and, where installed, the rich and pygments its dev module imports) loads when a
+    # line first needs it, not at start-up: stdio MCP answers ``initialize`` without it.
+    global _structlog_level
+    with _structlog_lock:
+        _structlog_level = numeric
+    if "structlog" in sys.modules:  # loaded already: nothing to save, configure it now
+        _configure_structlog()
     return handler
+
+
+_structlog_lock = threading.Lock()
+_structlog_level: int | None = None  # the level configure_logging asked for, until structlog is set up
+
+
+def _configure_structlog() -> None:
+    """Apply the structlog configuration ``configure_logging`` asked for, once per call of it."""
+    global _structlog_level
+    with _structlog_lock:
+        numeric, _structlog_level = _structlog_level, None
+        if numeric is None:
+            return
+        import structlog
+
+        structlog.configure(
+            processors=[*_shared_processors(), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+            logger_factory=structlog.stdlib.LoggerFactory(),
+            # Below the level a structlog call returns at once: no processor runs, nothing is built.
+            wrapper_class=structlog.make_filtering_bound_logger(numeric),
+            cache_logger_on_first_use=True,
+        )
+
+
+def structlog_logger(name: str) -> Any:
+    """``structlog.get_logger(name)``, with structlog loaded and configured by ``configure_logging``
+    first (the app's modules ask here instead of importing structlog when they are imported)."""
+    _configure_structlog()
+    import structlog
+
+    return structlog.get_logger(name)
+
+
+class _Formatter(logging.Formatter):
+    """structlog's ``ProcessorFormatter`` for every record that is not an own line (those are
+    rendered by ``own_line``), built when the first such record is formatted."""
+
+    def __init__(self, fmt: str) -> None:
+        super().__init__()
+        self._kind = fmt
+        self._real: logging.Formatter | None = None
+
+    def format(self, record: logging.LogRecord) -> str:
+        real = self._real
+        if real is None:
+            _configure_structlog()
+            real = self._real = _processor_formatter(self._kind)
+        return real.format(record)
+
+
+def _processor_formatter(fmt: str) -> logging.Formatter:
+    import structlog
+
+    renderer: Any = (
+        structlog.dev.ConsoleRenderer(colors=False)
+        if fmt == "console"
+        else structlog.processors.JSONRenderer(serializer=_dumps)
+    )
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=_shared_processors(),
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,  # before redaction: tracebacks can hold URLs
+            redact_event,
+            renderer,
+        ],
+    )

@@ -20,12 +20,12 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import httpx
 from opentelemetry import trace
 
 from naramarket.kernel.host import redact_text
 
-if TYPE_CHECKING:  # the SDK is imported only once tracing starts
+if TYPE_CHECKING:  # the SDK is imported only once tracing starts; httpx with the first upstream request
+    import httpx
     from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
     from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
@@ -148,6 +148,8 @@ async def _scrub_client_span(span: Any, request: Any) -> None:
     """httpx request hook: no service key in the URL attribute or the name of an upstream span."""
     if not span.is_recording():
         return
+    import httpx  # the hook runs for an httpx request: httpx is loaded
+
     url = httpx.URL(str(request.url))
     clean = redact_text(str(url))
     attributes = getattr(span, "attributes", None) or {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -138,3 +139,90 @@ def test_stdout_carries_only_protocol_messages_at_debug_level(real_env):
     assert "SANDBOX mode" in stderr  # the start-up note
     logs = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
     assert any(log.get("level") == "debug" for log in logs)  # the log lines went to stderr
+
+
+# The stdio server run in a Python that notes in a file the first import of each watched package
+# (a meta path finder sees every import; it only records, it never changes what loads).
+_WATCHING = """
+import sys
+watched, marker = {"httpx", "structlog", "opentelemetry.sdk"}, sys.argv.pop(1)
+class Watch:
+    def find_spec(self, name, path=None, target=None):
+        if name in watched:
+            watched.discard(name)
+            with open(marker, "a") as out:
+                out.write(name + "\\n")
+        return None
+sys.meta_path.insert(0, Watch())
+from naramarket.cli import mcp_stdio_main
+sys.exit(mcp_stdio_main(sys.argv[1:]))
+"""
+
+
+def test_stdio_loads_httpx_and_structlog_with_the_first_call_not_before(sandbox_env, tmp_path):
+    """``initialize`` and ``tools/list`` (every plugin loaded) import neither httpx, structlog nor
+    the OpenTelemetry SDK: the pooled upstream client opens on the first call that needs
+    data.go.kr, structlog with the first log line; the call's line is still JSON on stderr."""
+    marker = tmp_path / "imported"
+    marker.touch()
+    every_plugin = {k: v for k, v in sandbox_env.items() if k != "NARAMARKET_LOAD_PLUGINS"}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _WATCHING, str(marker), "--sandbox"],
+        env=every_plugin,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+
+    def ask(request: dict) -> dict:
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(json.dumps(request, ensure_ascii=False) + "\n")
+        proc.stdin.flush()
+        while True:
+            line = proc.stdout.readline()
+            assert line, "the server closed stdout before answering"
+            message = json.loads(line)
+            if message.get("id") == request["id"]:
+                return message
+
+    try:
+        init = ask(
+            {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "initialize",
+                "params": {
+                    "protocolVersion": "2025-11-25",
+                    "capabilities": {},
+                    "clientInfo": {"name": "raw", "version": "0"},
+                },
+            }
+        )
+        proc.stdin.write(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}) + "\n")
+        tools = ask({"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
+        before_call = marker.read_text().split()
+        call = ask(
+            {
+                "jsonrpc": "2.0",
+                "id": 3,
+                "method": "tools/call",
+                "params": {"name": "crawl_list", "arguments": ARGS},
+            }
+        )
+        after_call = marker.read_text().split()
+        _, stderr = proc.communicate(timeout=30)  # closes stdin: the server ends (and closes its pool)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0
+    assert "SANDBOX" in init["result"]["instructions"]
+    assert {t["name"] for t in tools["result"]["tools"]} >= {"crawl_list", "describe_operation"}
+    assert before_call == []
+    assert call["result"]["structuredContent"]["items"]
+    # The call went upstream through httpx and logged its line; tracing is off: no SDK.
+    assert sorted(after_call) == ["httpx", "structlog"]
+    lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    assert any(line.get("tool") == "crawl_list" and line.get("level") == "info" for line in lines)
