@@ -54,7 +54,7 @@ from starlette.requests import Request
 
 from naramarket.adapters.auth import PRINCIPAL
 from naramarket.adapters.http import Draining
-from naramarket.adapters.telemetry import _tracing_on
+from naramarket.kernel.host import tracing_on
 
 from . import mcp as mcp_adapter
 from .mcp import ConnectionIndex
@@ -180,7 +180,7 @@ class FastLane:
             or scope["method"] != "POST"
             or not self.enabled
             or self.manager.json_response
-            or _tracing_on()
+            or tracing_on()
         ):
             await self.sdk(scope, receive, send)
             return

@@ -26,6 +26,8 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from prometheus_client import Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from naramarket.kernel.host import tracing_on
+
 if TYPE_CHECKING:
     from .guard import CrossSiteGuard
 
@@ -51,29 +53,6 @@ class HttpMetrics(Protocol):
 
     http_duration: Histogram  # labels: route, method, status
     http_in_flight: Gauge
-
-
-_tracing_set = False
-_PROVIDER_FROM_ENV = "OTEL_PYTHON_TRACER_PROVIDER" in os.environ  # the API loads one from there
-
-
-def _tracing_on() -> bool:
-    """True when a real tracer provider is set (the API's default proxy records nothing).
-
-    Without one, a span started here would still make an incoming ``traceparent`` current, and
-    problem documents and log lines would name a trace that nobody records. OpenTelemetry sets the
-    global provider once, so a yes is remembered.
-    """
-    global _tracing_set
-    if not _tracing_set:
-        # While none is set, get_tracer_provider() looks the environment up on every call (a tenth
-        # of a small call's CPU); OpenTelemetry's global is read first (if a later version renames
-        # it, the getattr falls back to asking).
-        if getattr(trace, "_TRACER_PROVIDER", True) is None and not _PROVIDER_FROM_ENV:
-            return False
-        provider = trace.get_tracer_provider()
-        _tracing_set = not isinstance(provider, trace.ProxyTracerProvider | trace.NoOpTracerProvider)
-    return _tracing_set
 
 
 class _Count:
@@ -239,7 +218,7 @@ class RequestTelemetry:
         started = time.perf_counter()
         bound = structlog.contextvars.bind_contextvars(request_id=request_id)
         try:
-            if not _tracing_on():
+            if not tracing_on():
                 try:
                     await app(scope, receive, send_with_id)
                 finally:

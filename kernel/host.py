@@ -9,7 +9,7 @@ from .errors import (
     problem,
 )
 from .kernel import Kernel, ResourceFactory
-from .observe import NullObserver, Observed, Observer
+from .observe import NullObserver, Observed, Observer, tracing_on
 from .plugins import ENTRY_POINT_GROUP, installed_plugins, load_tools, make_plugin_manager, plugin_versions
 from .redact import REDACTED, redact_field, redact_text, redact_value, register_secret
 from .registry import Registry, ToolClash
@@ -49,4 +49,5 @@ __all__ = [
     "redact_text",
     "redact_value",
     "register_secret",
+    "tracing_on",
 ]

@@ -7,13 +7,35 @@ kernel built without one (tests, embedding) works unchanged.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol, TypeVar
 
-__all__ = ["NullObserver", "Observed", "Observer"]
+from opentelemetry import trace
+
+__all__ = ["NullObserver", "Observed", "Observer", "tracing_on"]
 
 T = TypeVar("T")
+
+
+_tracing = False
+_PROVIDER_FROM_ENV = "OTEL_PYTHON_TRACER_PROVIDER" in os.environ  # the API loads one from there
+
+
+def tracing_on() -> bool:
+    """True once a real tracer provider is set (not the API's proxy or no-op), for every layer that
+    starts spans or names traces. OpenTelemetry sets the global provider once, so a yes is kept;
+    while none is set, its global is read first (``get_tracer_provider()`` would look the
+    environment up on every call, a tenth of a small call's CPU)."""
+    global _tracing
+    if not _tracing:
+        if getattr(trace, "_TRACER_PROVIDER", True) is None and not _PROVIDER_FROM_ENV:
+            return False
+        _tracing = not isinstance(
+            trace.get_tracer_provider(), trace.ProxyTracerProvider | trace.NoOpTracerProvider
+        )
+    return _tracing
 
 
 class Observed(Protocol):

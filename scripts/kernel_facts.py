@@ -20,8 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 KERNEL = ROOT / "kernel"
 # DESIGN.md: "small enough to read in one sitting (about 1,200 lines)". 1,250 grew to 1,275 for
 # issue 15's per-call request budget (Context.requests_left, current_call) and redacted problems,
-# and to 1,285 for redaction's fast paths (issue 14: it runs on every log field and span attribute).
-LINE_BUDGET = 1_285
+# to 1,285 for redaction's fast paths (issue 14: it runs on every log field and span attribute),
+# and to 1,310 for ``tracing_on``, the one "is a tracer provider set" check (three copies before,
+# in adapters/telemetry.py and observability's instruments.py and tracing.py).
+LINE_BUDGET = 1_310
 ALLOWED = {"msgspec", "pluggy", "anyio", "opentelemetry-api"}
 DOC = ROOT / "docs" / "architecture.md"
 START, END = "<!-- kernel-facts:start -->\n", "<!-- kernel-facts:end -->"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -19,6 +18,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from naramarket.kernel import NaramarketError, UpstreamError
+from naramarket.kernel.host import tracing_on
 
 from .logging import own_line
 from .metrics import Metrics
@@ -33,22 +33,6 @@ T = TypeVar("T")
 
 
 _NO_SPAN = nullcontext(trace.INVALID_SPAN)  # records nothing; set_attribute and set_status are no-ops
-_tracing_set = False
-_PROVIDER_FROM_ENV = "OTEL_PYTHON_TRACER_PROVIDER" in os.environ  # the API loads one from there
-
-
-def _tracing_on() -> bool:
-    """True once a real tracer provider is set (OpenTelemetry sets the global one once)."""
-    global _tracing_set
-    if not _tracing_set:
-        # While none is set, get_tracer_provider() looks the environment up on every call (a tenth
-        # of a small call's CPU); OpenTelemetry's global is read first (if a later version renames
-        # it, the getattr falls back to asking).
-        if getattr(trace, "_TRACER_PROVIDER", True) is None and not _PROVIDER_FROM_ENV:
-            return False
-        provider = trace.get_tracer_provider()
-        _tracing_set = not isinstance(provider, trace.ProxyTracerProvider | trace.NoOpTracerProvider)
-    return _tracing_set
 
 
 class ToolCall:
@@ -128,7 +112,7 @@ class ToolCallScope:
         else:
             self._bound = None
         span_cm: Any = _NO_SPAN
-        if _tracing_on():  # else the API's proxy would hand out a no-op span and attach a context
+        if tracing_on():  # else the API's proxy would hand out a no-op span and attach a context
             attributes: dict[str, Any] = {
                 "gen_ai.operation.name": "execute_tool",
                 "gen_ai.tool.name": label,

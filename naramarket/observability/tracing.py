@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace
 
-from naramarket.kernel.host import redact_text
+from naramarket.kernel.host import redact_text, tracing_on
 
 if TYPE_CHECKING:  # the SDK is imported only once tracing starts; httpx with the first upstream request
     import httpx
@@ -60,11 +60,6 @@ def tracing_requested(env: Mapping[str, str]) -> bool:
     return bool(env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
 
 
-def _tracing_on() -> bool:
-    """True when the global provider records spans (not the API's default proxy or no-op)."""
-    return not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider | trace.NoOpTracerProvider)
-
-
 def configure_tracing(*, exporters: Sequence[SpanExporter] | None = None) -> bool:
     """Set the global tracer provider from ``OTEL_*`` (once per process); returns whether tracing is on.
 
@@ -76,7 +71,7 @@ def configure_tracing(*, exporters: Sequence[SpanExporter] | None = None) -> boo
     with _lock:
         if _provider is not None:
             return True
-        if _tracing_on():
+        if tracing_on():
             log.info("a global tracer provider is already set; naramarket's spans go to it")
             return True
         if exporters is None and not tracing_requested(os.environ):
@@ -134,7 +129,7 @@ def instrument_httpx(client: httpx.AsyncClient) -> None:
 
     A no-op while tracing is off, or (with one warning) when the instrumentation is not installed.
     """
-    if not _tracing_on():
+    if not tracing_on():
         return
     try:
         from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor

@@ -84,7 +84,7 @@ def without_trace_ids(found: list[Any]) -> list[Any]:
 def no_tracing(monkeypatch: pytest.MonkeyPatch) -> None:
     """The lane steps aside while a tracer provider is set (the SDK's spans are wanted then), and
     OpenTelemetry's provider is process-wide: an earlier test that set one must not turn it off."""
-    monkeypatch.setattr(mcp_lane, "_tracing_on", lambda: False)
+    monkeypatch.setattr(mcp_lane, "tracing_on", lambda: False)
 
 
 @asynccontextmanager
