@@ -20,12 +20,10 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-import msgspec
-
 from naramarket.kernel import NaramarketError
-from naramarket.kernel.host import problem
 
 from .auth import is_loopback
+from .http import send_problem
 
 __all__ = ["CrossSiteGuard", "ForbiddenHost", "ForbiddenOrigin", "UnsupportedMediaType", "host_name"]
 
@@ -194,7 +192,7 @@ class _Refusal:
         self.error = error
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        await _send_problem(scope, send, self.error)
+        await send_problem(scope, send, self.error)
 
 
 class _WithCors:
@@ -234,10 +232,3 @@ async def _preflight(send: Any, origin: str) -> None:
     ]
     await send({"type": "http.response.start", "status": 204, "headers": headers})
     await send({"type": "http.response.body", "body": b""})
-
-
-async def _send_problem(scope: dict[str, Any], send: Any, error: NaramarketError) -> None:
-    body = msgspec.json.encode(problem(error, instance=scope.get("path")))
-    headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": error.status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, Protocol, TypeVar
 
 import anyio
@@ -322,14 +322,16 @@ async def receive_body(receive: Receive) -> bytes:
         chunks.append(body)
 
 
-async def send_problem(scope: Scope, send: Send, error: NaramarketError) -> None:
+async def send_problem(
+    scope: Scope, send: Send, error: NaramarketError, headers: Iterable[tuple[bytes, bytes]] = ()
+) -> None:
     """``error`` as an RFC 9457 problem+json response on a bare ASGI ``send`` (401/403 with the
-    OAuth challenge, as ``problem_response`` does)."""
+    OAuth challenge, as ``problem_response`` does), ``headers`` added."""
     body = msgspec.json.encode(problem(error, instance=scope.get("path")))
-    headers = [(b"content-length", b"%d" % len(body)), (b"content-type", PROBLEM_JSON.encode())]
+    sent = [(b"content-length", b"%d" % len(body)), (b"content-type", PROBLEM_JSON.encode()), *headers]
     if isinstance(error, Unauthorized | Forbidden):
-        headers.append((b"www-authenticate", www_authenticate(scope, error).encode()))
-    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+        sent.append((b"www-authenticate", www_authenticate(scope, error).encode()))
+    await send({"type": "http.response.start", "status": error.status, "headers": sent})
     await send({"type": "http.response.body", "body": body})
 
 

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ConnectionIndex",
     "ScopeGate",
+    "buffer_body",
     "create_server",
     "instructions",
     "mcp_tool",
@@ -353,7 +354,7 @@ class ScopeGate:
         if scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        messages, body = await _buffer(receive)
+        messages, body = await buffer_body(receive)
         if body is not None:
             try:
                 # Exactly the SDK's parser (pydantic_core), so what it would accept we see too.
@@ -401,8 +402,9 @@ async def _send_parse_error(send: Any) -> None:
 MAX_PEEK = 4 << 20  # the SDK refuses bigger messages anyway; beyond this the gate does not look
 
 
-async def _buffer(receive: Any) -> tuple[list[Any], bytes | None]:
-    """Read the request body; returns the ASGI messages (to replay) and the body (None if too big)."""
+async def buffer_body(receive: Any, limit: int = MAX_PEEK) -> tuple[list[Any], bytes | None]:
+    """Read the request body; the ASGI messages (to replay to the SDK) and the body (None past
+    ``limit`` or when the client left first)."""
     messages, chunks, size = [], [], 0
     while True:
         message = await receive()
@@ -411,10 +413,10 @@ async def _buffer(receive: Any) -> tuple[list[Any], bytes | None]:
             return messages, None
         chunks.append(message.get("body", b""))
         size += len(chunks[-1])
-        if size > MAX_PEEK:
+        if size > limit:
             return messages, None
         if not message.get("more_body", False):
-            return messages, b"".join(chunks)
+            return messages, chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def routes(

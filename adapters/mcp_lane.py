@@ -202,7 +202,7 @@ class FastLane:
             await self.sdk(scope, receive, send)
             return
         assert session_id is not None
-        messages, body = await _read_body(receive, self.manager.max_request_body_size)
+        messages, body = await mcp_adapter.buffer_body(receive, self.manager.max_request_body_size)
         message = _decode(body) if body is not None else None
         connection = self.index.connections.get(session_id)
         method = message.get("method") if message is not None else None
@@ -443,19 +443,3 @@ def _list_params(params: Any) -> bool:
         and ("cursor" not in params or isinstance(params["cursor"], str))
         and _meta_ok(params)
     )
-
-
-async def _read_body(receive: Any, limit: int) -> tuple[list[Any], bytes | None]:
-    """Read the request body; the ASGI messages (to replay to the SDK) and the body (None past ``limit``)."""
-    messages, chunks, size = [], [], 0
-    while True:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request":
-            return messages, None
-        chunks.append(message.get("body", b""))
-        size += len(chunks[-1])
-        if size > limit:
-            return messages, None
-        if not message.get("more_body", False):
-            return messages, chunks[0] if len(chunks) == 1 else b"".join(chunks)

@@ -19,13 +19,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import anyio
-import msgspec
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 
 from naramarket.kernel import Forbidden, NaramarketError, Principal, Unauthorized
-from naramarket.kernel.host import problem
 
 from .auth import PRINCIPAL, base_url, bearer_token, send_auth_error
+from .http import send_problem
 
 if TYPE_CHECKING:
     from .auth import TokenVerifier
@@ -177,16 +176,4 @@ async def _refuse(scope: Any, send: Any, error: NaramarketError) -> None:
     if isinstance(error, Forbidden | Unauthorized):
         await send_auth_error(scope, send, error)
         return
-    body = msgspec.json.encode(problem(error, instance=scope.get("path")))
-    await send(
-        {
-            "type": "http.response.start",
-            "status": error.status,
-            "headers": [
-                (b"content-type", b"application/problem+json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"retry-after", b"5"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await send_problem(scope, send, error, [(b"retry-after", b"5")])
