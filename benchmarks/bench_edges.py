@@ -75,11 +75,15 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(cmd: list[str], port: int, probe: str) -> Iterator[subprocess.Popen[bytes]]:
-    """Run ``cmd`` on CPU 0 until the block ends; wait until ``probe`` answers."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+def server(
+    cmd: list[str], port: int, probe: str, *, env: dict[str, str] | None = None, cpu: int | None = 0
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``cmd`` (on CPU ``cpu``; None: any) until the block ends; wait until ``probe`` answers.
+    ``env`` is added to the environment."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below)
-    proc = subprocess.Popen(pinned(0, cmd), stdout=log, stderr=log, env=env, cwd=ANCHORS)
+    command = cmd if cpu is None else pinned(cpu, cmd)
+    proc = subprocess.Popen(command, stdout=log, stderr=log, env=env, cwd=ANCHORS)
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -30,18 +30,15 @@ import argparse
 import contextlib
 import datetime as dt
 import json
-import os
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+from bench_edges import free_port, rss_mb, server
 
 BIN = Path(sys.executable).parent
 OPERATION = "getMASCntrctPrdctInfoList"
@@ -51,46 +48,11 @@ PAGE = 500  # MAX_LIMIT: the most one answer may hold
 SWEEP_EVERY = 5.0  # datago.shared.MemoryPageCache.SWEEP_EVERY: how often expired pages leave
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def rss_mb(pid: int) -> float:
-    import psutil
-
-    return psutil.Process(pid).memory_info().rss / 2**20
-
-
-@contextlib.contextmanager
 def process(
     cmd: list[str], probe: str, env: dict[str, str] | None = None
-) -> Iterator[subprocess.Popen[bytes]]:
-    """Run ``cmd`` until the block ends; wait until ``probe`` answers."""
-    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed below)
-    proc = subprocess.Popen(cmd, stdout=log, stderr=log, env={**os.environ, **(env or {})})
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                log.seek(0)
-                raise SystemExit(f"{cmd} exited:\n{log.read().decode(errors='replace')[-3000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(probe, timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise SystemExit(f"{cmd} did not start")
-            time.sleep(0.1)
-        yield proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+) -> contextlib.AbstractContextManager[subprocess.Popen[bytes]]:
+    """Run ``cmd`` (on any CPU) until the block ends; wait until ``probe`` answers."""
+    return server(cmd, 0, probe, env=env, cpu=None)
 
 
 class Sampler:
