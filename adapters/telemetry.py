@@ -20,10 +20,9 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Protocol
 
-import structlog
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
-from prometheus_client import Gauge, Histogram
+from prometheus_client import Gauge
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from naramarket.kernel.host import tracing_on
@@ -48,10 +47,38 @@ def _log_line(logger: logging.Logger, level: int, event: str, fields: dict[str, 
     logger.log(level, event, extra=fields)
 
 
+class RequestIdVar(Protocol):
+    """Where the request id is set for the request's lines: a ``ContextVar[str | None]``."""
+
+    def set(self, value: str | None, /) -> Any: ...
+
+    def reset(self, token: Any, /) -> None: ...
+
+
+class _StructlogRequestId:
+    """The request id bound with structlog's ``bind_contextvars``: where no variable is injected."""
+
+    def set(self, value: str | None, /) -> Any:
+        import structlog
+
+        return structlog.contextvars.bind_contextvars(request_id=value)
+
+    def reset(self, token: Any, /) -> None:
+        import structlog
+
+        structlog.contextvars.reset_contextvars(**token)
+
+
+class Labelled(Protocol):
+    """A labelled histogram: ``labels(*values)`` gives the series to ``observe(seconds)``."""
+
+    def labels(self, *values: str) -> Any: ...
+
+
 class HttpMetrics(Protocol):
     """The HTTP instruments the middleware moves (``naramarket.observability.Metrics`` has them)."""
 
-    http_duration: Histogram  # labels: route, method, status
+    http_duration: Labelled  # labels: route, method, status
     http_in_flight: Gauge
 
 
@@ -111,6 +138,10 @@ class RequestTelemetry:
     An incoming ``X-Request-ID`` (if sane) is kept, otherwise one is made; it is echoed in the
     response. Incoming W3C ``traceparent`` continues the caller's trace. Spans come from the global
     tracer and exist only when a tracer provider is set (then the incoming context is extracted).
+
+    ``line`` writes the access line and ``request_id`` is the variable the id is set in for the
+    request's log lines; the composition root injects the logging set-up's (by default: stdlib
+    ``logging`` and structlog's context variables).
     """
 
     def __init__(
@@ -122,9 +153,11 @@ class RequestTelemetry:
         marker: tuple[tuple[bytes, bytes], ...] = (),
         health: tuple[str, bytes] | None = None,
         line: LogLine | None = None,
+        request_id: RequestIdVar | None = None,
     ) -> None:
         self.app = app
         self.line = line or _log_line
+        self.request_id = request_id or _StructlogRequestId()
         self.metrics = metrics
         self.guard = guard
         self.marker = marker
@@ -216,7 +249,8 @@ class RequestTelemetry:
         in_flight = self._in_flight
         in_flight.n += 1
         started = time.perf_counter()
-        bound = structlog.contextvars.bind_contextvars(request_id=request_id)
+        request_ids = self.request_id
+        bound = request_ids.set(request_id)
         try:
             if not tracing_on():
                 try:
@@ -243,4 +277,4 @@ class RequestTelemetry:
                     in_flight.n -= 1
                     self._done(scope, method, status, time.perf_counter() - started, span)
         finally:
-            structlog.contextvars.reset_contextvars(**bound)
+            request_ids.reset(bound)

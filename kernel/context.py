@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
@@ -16,9 +17,17 @@ from .settings import Settings
 if TYPE_CHECKING:
     from .tool import Tool
 
-__all__ = ["CallEvents", "Context", "Principal", "ResourceKey", "Resources", "current_call"]
+__all__ = ["CallEvents", "Context", "Principal", "ResourceKey", "Resources", "current_call", "now"]
 
 T = TypeVar("T")
+
+
+def now() -> float:
+    """``anyio.current_time()``, read from the running asyncio loop without asking which backend runs."""
+    try:
+        return asyncio.get_running_loop().time()
+    except RuntimeError:  # another backend (trio)
+        return anyio.current_time()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +89,7 @@ class Context:
 
     def time_left(self) -> float:
         """Seconds left of this call's time budget: every upstream step of the call shares it."""
-        return max(0.0, self.deadline - anyio.current_time())
+        return max(0.0, self.deadline - now())
 
     async def progress(self, done: int, total: int | None = None, message: str | None = None) -> None:
         """Report progress to whoever is listening (MCP progress, SSE ``progress`` events)."""

@@ -15,11 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import anyio
 import msgspec
 
 from . import errors
-from .context import CallEvents, Context, Principal, Resources, current_call
+from .context import CallEvents, Context, Principal, Resources, current_call, now
 from .observe import NullObserver, Observer
 from .params import Params
 from .registry import Registry
@@ -148,7 +147,7 @@ class Dispatcher:
             principal=principal,
             events=events,
             observer=self.observer,
-            deadline=anyio.current_time() + self.settings.call_budget,
+            deadline=now() + self.settings.call_budget,
             requests_left=self.settings.call_requests,
         )
         with self.observer.tool_call(tool.name, tool.plugin, subject) as observed:

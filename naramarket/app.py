@@ -318,6 +318,7 @@ def create_app(
         marker=((b"x-naramarket-sandbox", b"1"),) if kernel.sandbox else (),
         health=("/api/v1/health", rest.health_body(kernel)),
         line=observability.own_line,
+        request_id=observability.REQUEST_ID,
     )
     outer.draining = draining  # type: ignore[attr-defined]  # read by draining_of()
     outer.mcp = mcp  # type: ignore[attr-defined]  # outer.sessions: the MCP session guard, for operators' tools

@@ -6,11 +6,12 @@ here reaches them through OpenTelemetry's global provider or by injection.
 """
 
 from .instruments import Instruments, instruments
-from .logging import configure_logging, own_line
+from .logging import REQUEST_ID, configure_logging, own_line
 from .metrics import Metrics
 from .tracing import configure_tracing, instrument_httpx
 
 __all__ = [
+    "REQUEST_ID",
     "Instruments",
     "Metrics",
     "configure_logging",

@@ -20,7 +20,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from naramarket.kernel import NaramarketError, UpstreamError
 from naramarket.kernel.host import tracing_on
 
-from .logging import own_line
+from .logging import PRINCIPAL, own_line
 from .metrics import Metrics
 
 __all__ = ["Instruments", "ToolCall", "ToolCallScope", "UpstreamRequest", "instruments"]
@@ -105,12 +105,7 @@ class ToolCallScope:
     def __enter__(self) -> ToolCall:
         label, plugin, subject = self._label, self._plugin, self._subject
         self._started = time.perf_counter()
-        if subject:
-            from structlog.contextvars import bind_contextvars  # structlog loads with the first call
-
-            self._bound = bind_contextvars(principal=subject)
-        else:
-            self._bound = None
+        self._bound = PRINCIPAL.set(subject) if subject else None
         span_cm: Any = _NO_SPAN
         if tracing_on():  # else the API's proxy would hand out a no-op span and attach a context
             attributes: dict[str, Any] = {
@@ -139,9 +134,7 @@ class ToolCallScope:
 
     def _unbind(self) -> None:
         if self._bound is not None:
-            from structlog.contextvars import reset_contextvars
-
-            reset_contextvars(**self._bound)
+            PRINCIPAL.reset(self._bound)
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
         call = self._call

@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterable, MutableMapping
+from contextvars import ContextVar
 from typing import IO, Any
 
 import msgspec
@@ -21,7 +22,7 @@ from opentelemetry import trace
 
 from naramarket.kernel.host import redact_field
 
-__all__ = ["configure_logging", "own_line", "structlog_logger"]
+__all__ = ["PRINCIPAL", "REQUEST_ID", "configure_logging", "own_line", "structlog_logger"]
 
 _HANDLER_MARK = "_naramarket_handler"
 ACCESS_LOGGER = "naramarket.http"  # adapters.telemetry's per-request line
@@ -53,6 +54,24 @@ def _redacted(event: MutableMapping[str, Any], vocabulary: frozenset[str]) -> Mu
         if key in _MEASURES and (value is None or type(value) in (int, float)):
             continue
         event[key] = redact_field(key, value)
+    return event
+
+
+# The request's id (set by the HTTP telemetry layer) and the calling principal (set around a tool
+# call): every line written meanwhile carries them. Two plain context variables, not structlog's
+# ``bind_contextvars``: they are set on every request, and a set/reset of these costs a tenth.
+REQUEST_ID: ContextVar[str | None] = ContextVar("naramarket.request_id", default=None)
+PRINCIPAL: ContextVar[str | None] = ContextVar("naramarket.principal", default=None)
+
+
+def add_call_context(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """structlog processor: the request id and principal of the request or call being served."""
+    request_id = REQUEST_ID.get()
+    if request_id is not None:
+        event.setdefault("request_id", request_id)
+    principal = PRINCIPAL.get()
+    if principal is not None:
+        event.setdefault("principal", principal)
     return event
 
 
@@ -121,6 +140,7 @@ def own_line(logger: logging.Logger, level: int, event: str, fields: dict[str, A
     from structlog.contextvars import merge_contextvars  # loaded by now: a lookup in sys.modules
 
     line: dict[str, Any] = {"event": event}
+    add_call_context(None, "", line)
     merge_contextvars(None, "", line)
     line["level"] = logging.getLevelName(level).lower()
     line["logger"] = logger.name
@@ -198,7 +218,8 @@ def _shared_processors() -> list[Any]:
     import structlog
 
     return [
-        structlog.contextvars.merge_contextvars,  # request_id, principal (bound per request/call)
+        add_call_context,  # request_id, principal
+        structlog.contextvars.merge_contextvars,  # whatever else code binds with structlog
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.stdlib.ExtraAdder(),

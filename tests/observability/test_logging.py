@@ -266,3 +266,23 @@ def test_per_call_lines_on_stderr_go_out_once_per_turn_of_the_loop_in_order():
     assert sink.calls[0].count(b"\n") == 3  # the first turn's three lines: one write
     lines = [json.loads(line) for line in b"".join(sink.calls).splitlines()]
     assert [line.get("count", line["event"]) for line in lines] == [0, 1, 2, 3, "another line", 4, 5]
+
+
+def test_the_request_id_and_principal_of_the_request_being_served_reach_every_line(lines):
+    """What the HTTP layer and a tool call set (observability.REQUEST_ID, PRINCIPAL) is in the per-call
+    line and in any other line written meanwhile, and gone once they are reset."""
+    from naramarket.observability.logging import PRINCIPAL, REQUEST_ID
+
+    request, caller = REQUEST_ID.set("req-42"), PRINCIPAL.set("alice")
+    try:
+        own_line(logging.getLogger("naramarket.dispatch"), logging.INFO, "tool call", {"tool": "x"})
+        logging.getLogger("naramarket.test").warning("meanwhile")
+        structlog.get_logger("naramarket.test").warning("from structlog")
+    finally:
+        PRINCIPAL.reset(caller)
+        REQUEST_ID.reset(request)
+    logging.getLogger("naramarket.test").warning("afterwards")
+    *during, after = records(lines)
+    assert [r["event"] for r in during] == ["tool call", "meanwhile", "from structlog"]
+    assert all(r["request_id"] == "req-42" and r["principal"] == "alice" for r in during)
+    assert "request_id" not in after and "principal" not in after
