@@ -20,7 +20,7 @@ from typing import IO, Any
 import msgspec
 from opentelemetry import trace
 
-from naramarket.kernel.host import redact_field
+from naramarket.kernel.host import redact_field, tracing_on
 
 __all__ = ["PRINCIPAL", "REQUEST_ID", "configure_logging", "own_line", "structlog_logger"]
 
@@ -113,6 +113,13 @@ def _timestamp() -> str:
 
 
 _fast_handler: LineHandler | None = None  # the JSON handler configure_logging installed
+_LEVEL_NAMES = {
+    logging.DEBUG: "debug",
+    logging.INFO: "info",
+    logging.WARNING: "warning",
+    logging.ERROR: "error",
+    logging.CRITICAL: "critical",
+}
 
 
 def own_line(logger: logging.Logger, level: int, event: str, fields: dict[str, Any]) -> None:
@@ -137,15 +144,16 @@ def own_line(logger: logging.Logger, level: int, event: str, fields: dict[str, A
         node = node.parent  # type: ignore[assignment]
     if level < handler.level:
         return
-    from structlog.contextvars import merge_contextvars  # loaded by now: a lookup in sys.modules
-
     line: dict[str, Any] = {"event": event}
     add_call_context(None, "", line)
-    merge_contextvars(None, "", line)
-    line["level"] = logging.getLevelName(level).lower()
+    bound = sys.modules.get("structlog.contextvars")  # what code bound with structlog, if anything
+    if bound is not None and getattr(bound, "_CONTEXT_VARS", True):
+        bound.merge_contextvars(None, "", line)
+    line["level"] = _LEVEL_NAMES.get(level) or logging.getLevelName(level).lower()
     line["logger"] = logger.name
     line.update(fields)
-    add_trace_context(None, "", line)
+    if tracing_on():  # else no span can be recording
+        add_trace_context(None, "", line)
     line["timestamp"] = _timestamp()
     # ``event`` is the app's own literal here (the per-call lines' messages), so it joins the
     # closed vocabularies; everything else is looked at as ``redact_event`` would.
@@ -178,16 +186,16 @@ class LineHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def write_own(self, data: bytes, event: str, level: int) -> None:
         """Write one rendered per-call line (JSON bytes, no terminator)."""
         with self.lock:  # type: ignore[union-attr]  # StreamHandler always has one
+            gathered = self._gathered
+            gathered.append(data)
+            if len(gathered) > 1:
+                return  # the turn's first line scheduled the write
             try:
                 loop = asyncio.get_running_loop()
             except RuntimeError:  # no event loop (the CLI): at once
-                loop = None
-            self._gathered.append(data)
-            if loop is None:
                 self.flush()
                 return
-            if len(self._gathered) == 1:  # the first of this turn: write them when the turn ends
-                loop.call_soon(self.flush)
+            loop.call_soon(self.flush)  # the first of this turn: write them when the turn ends
 
     def _write_gathered(self) -> None:
         if not self._gathered:
