@@ -48,7 +48,12 @@ def guarded_protocol(*, max_connections: int, header_timeout: float, parser: str
     class GuardedProtocol(base):  # type: ignore[misc,valid-type]
         _opened: float
         _header_timer: asyncio.TimerHandle | None = None
+        _awaiting = True  # waiting for a request's head (the first, or the next on a kept-alive one)
         _header_bytes = 0  # bytes of the request's head received so far (httptools has no cap)
+
+        # A head that arrives whole in one read (nearly every request) costs no timer: the timer is
+        # armed when a connection opens and when a read leaves a head unfinished. Between requests
+        # on a kept-alive connection uvicorn's keep-alive timer closes it if nothing comes.
 
         def connection_made(self, transport: asyncio.Transport) -> None:
             self._opened = time.monotonic()
@@ -59,35 +64,41 @@ def guarded_protocol(*, max_connections: int, header_timeout: float, parser: str
             self._arm()
 
         def data_received(self, data: bytes) -> None:
-            if self._header_timer is not None:
+            if self._awaiting:
                 self._header_bytes += len(data)
                 if self._header_bytes > MAX_HEADER_BYTES + 8192 and parser == "httptools":
                     self._disarm()
                     self.transport.close()  # a head larger than any real request's
                     return
             super().data_received(data)
-            if parser == "h11" and self.conn.their_state is not h11.IDLE:
-                self._disarm()  # the headers are in: the app has the request
+            if self._awaiting:
+                if parser == "h11" and self.conn.their_state is not h11.IDLE:
+                    self._head_done()  # the headers are in: the app has the request
+                elif self._header_timer is None and not self.transport.is_closing():
+                    self._arm()  # a head in pieces: the rest must come in time
 
         def on_headers_complete(self) -> None:  # httptools only
             super().on_headers_complete()
-            self._disarm()
+            self._head_done()
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
-            if not self.transport.is_closing():
-                self._arm()  # the next request's headers get the same time
+            self._awaiting = True  # the next request's head: idle until uvicorn's keep-alive ends it
+            self._header_bytes = 0
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
             super().connection_lost(exc)
 
         def waiting_for_headers(self) -> bool:
-            return self._header_timer is not None
+            return self._awaiting
+
+        def _head_done(self) -> None:
+            self._awaiting = False
+            self._disarm()
 
         def _arm(self) -> None:
             self._disarm()
-            self._header_bytes = 0
             self._header_timer = self.loop.call_later(header_timeout, self._headers_too_slow)
 
         def _disarm(self) -> None:

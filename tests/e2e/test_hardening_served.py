@@ -26,7 +26,7 @@ pytestmark = pytest.mark.timeout(60)
 
 
 class Running:
-    def __init__(self, settings: Settings, latency: float = 0.0) -> None:
+    def __init__(self, settings: Settings, latency: float = 0.0, http: str = "h11") -> None:
         upstream = sandbox.create_app(
             sandbox.SandboxConfig(latency=latency, rows={"getMASCntrctPrdctInfoList": 5_000})
         )
@@ -36,7 +36,7 @@ class Running:
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        config = server_config(create_app(settings, kernel=kernel), settings, log_level="warning")
+        config = server_config(create_app(settings, kernel=kernel), settings, http=http, log_level="warning")
         self.server = Server(config, settings)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
         self.thread.start()
@@ -62,11 +62,32 @@ def settings(**overrides: Any) -> Settings:
     return Settings.from_env({}, **values)
 
 
-@pytest.fixture
-def guarded_server() -> Iterator[Running]:
-    running = Running(settings(http_max_connections=50, http_header_timeout=1.0))
+@pytest.fixture(params=["h11", "httptools"])
+def guarded_server(request: pytest.FixtureRequest) -> Iterator[Running]:
+    """The server with each HTTP parser (``naramarket serve`` runs httptools where installed)."""
+    running = Running(settings(http_max_connections=50, http_header_timeout=1.0), http=request.param)
     yield running
     running.stop()
+
+
+def test_a_kept_alive_connection_that_starts_a_head_and_stalls_is_closed(guarded_server):
+    """After a whole request, the next head on the same connection gets the header time-out too;
+    a head sent whole in pieces within it is answered."""
+    with socket.create_connection(("127.0.0.1", guarded_server.port)) as s:
+        s.settimeout(5)
+        head = b"GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        s.sendall(head[:10])
+        time.sleep(0.4)
+        s.sendall(head[10:])
+        assert s.recv(65536).startswith(b"HTTP/1.1 200")
+        s.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        started = time.monotonic()
+        try:
+            rest = s.recv(65536)
+        except ConnectionResetError:
+            rest = b""
+        waited = time.monotonic() - started
+    assert rest == b"" and 0.8 < waited < 3.0, (rest, waited)
 
 
 def test_health_answers_through_a_slowloris_flood(guarded_server):
