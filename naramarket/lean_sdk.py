@@ -54,24 +54,29 @@ def defer_package_inits(names: tuple[str, ...] = DEFERRED) -> list[str]:
 
 
 def _run_init_then_get(module: ModuleType) -> Any:
+    ran = False
+
     def __getattr__(attr: str) -> Any:
-        with _lock:
-            if module.__dict__.get("__getattr__") is __getattr__:
-                del module.__dict__["__getattr__"]  # the real __init__ decides from now on
+        nonlocal ran
+        with _lock:  # another thread asking meanwhile waits for the whole __init__, as on import
+            if not ran:
+                ran = True  # the __init__'s own lookups of names it has not set yet fail as usual
                 spec = module.__spec__
                 assert spec is not None and spec.loader is not None
                 try:
                     spec.loader.exec_module(module)
                 except BaseException:
-                    module.__dict__["__getattr__"] = __getattr__  # a later lookup tries again
+                    ran = False  # a later lookup tries again, as a later import would
                     raise
+                if module.__dict__.get("__getattr__") is __getattr__:
+                    del module.__dict__["__getattr__"]  # the real __init__ decides from now on
         try:
             return module.__dict__[attr]
         except KeyError:
             pass
         getter = module.__dict__.get("__getattr__")
-        if getter is not None:
-            return getter(attr)
+        if getter is not None and getter is not __getattr__:
+            return getter(attr)  # the package's own PEP 562 hook, if its __init__ defines one
         raise AttributeError(f"module {module.__name__!r} has no attribute {attr!r}")
 
     return __getattr__

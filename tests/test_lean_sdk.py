@@ -102,3 +102,24 @@ print(json.dumps({"error": error, "client": hasattr(mcp, "Client")}))
 """
     )
     assert seen == {"error": "module 'mcp' has no attribute 'no_such_name'", "client": True}
+
+
+def test_threads_asking_at_once_all_get_the_name_after_the_whole_init_ran():
+    seen = run(
+        """
+import threading
+from naramarket.lean_sdk import defer_package_inits
+defer_package_inits()
+import mcp.server.lowlevel
+import mcp
+got, start = [], threading.Barrier(8)
+def ask():
+    start.wait()
+    got.append(mcp.Client.__module__)
+threads = [threading.Thread(target=ask) for _ in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(json.dumps({"got": got}))
+"""
+    )
+    assert seen == {"got": ["mcp.client.client"] * 8}
