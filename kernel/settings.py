@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -75,6 +74,8 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
         if config_file := env.get("NARAMARKET_CONFIG"):
+            import tomllib  # only when a config file is named
+
             with Path(config_file).open("rb") as fh:
                 values.update(tomllib.load(fh))
         for field in msgspec.structs.fields(cls):

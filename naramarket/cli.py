@@ -425,6 +425,9 @@ class _Usage(Exception):
 def cmd_mcp(args: argparse.Namespace) -> int:
     """MCP over stdio until the client closes stdin (stdout carries only protocol messages)."""
     with _start_up():
+        from naramarket.lean_sdk import defer_package_inits
+
+        defer_package_inits()
         from naramarket.adapters.mcp import run_stdio
         from naramarket.app import make_kernel
         from naramarket.observability import configure_logging, configure_tracing

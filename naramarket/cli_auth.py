@@ -10,10 +10,12 @@ import argparse
 import getpass
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from naramarket.adapters.oauth import AuthStore, KeyRing
 from naramarket.kernel import Settings
+
+if TYPE_CHECKING:  # the OAuth code (SQLite, cryptography) loads with the command that uses it
+    from naramarket.adapters.oauth import AuthStore
 
 __all__ = ["add_parsers", "first_run_hint"]
 
@@ -26,6 +28,8 @@ def _settings() -> Settings:
 
 
 def _store() -> AuthStore:
+    from naramarket.adapters.oauth import AuthStore
+
     return AuthStore(_settings().data_dir)
 
 
@@ -35,6 +39,8 @@ def first_run_hint(settings: Settings, host: str) -> str | None:
 
     if not auth_required(settings, {"server": (host, 0)}):
         return None
+    from naramarket.adapters.oauth import AuthStore
+
     store = AuthStore(settings.data_dir)
     try:
         if store.users() or store.clients():
@@ -123,6 +129,8 @@ def cmd_clients(args: argparse.Namespace) -> int:
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
+    from naramarket.adapters.oauth import KeyRing
+
     ring = KeyRing(_settings().data_dir)
     if args.action == "rotate":
         print(f"new signing key {ring.rotate()}; previous keys stay published for overlap", file=sys.stderr)

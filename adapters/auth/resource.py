@@ -11,14 +11,15 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
-
-import httpx
 
 from naramarket.kernel import Principal, Unauthorized
 
 from .middleware import is_loopback, resources
+
+if TYPE_CHECKING:
+    import httpx  # loaded by the first JWKS key source (`naramarket mcp` never needs it)
 
 __all__ = ["ALGORITHMS", "LEEWAY", "DenyList", "JwksKeys", "KeySource", "Revocations", "TokenVerifier"]
 
@@ -69,6 +70,8 @@ class JwksKeys:
     """An external IdP's keys, fetched with httpx from the configured JWKS URL and cached."""
 
     def __init__(self, url: str, *, ttl: float = 300.0, min_refresh: float = 30.0) -> None:
+        import httpx
+
         if not (url.startswith("https://") or is_loopback(httpx.URL(url).host)):
             raise ValueError("NARAMARKET_AUTH_JWKS_URL must be https:// (http only on loopback)")
         self.url = url
@@ -88,6 +91,7 @@ class JwksKeys:
         return self._keys.get(kid)
 
     async def _fetch(self) -> None:
+        import httpx
         import jwt
 
         self._fetched = time.monotonic()

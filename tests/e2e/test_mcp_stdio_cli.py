@@ -143,9 +143,14 @@ def test_stdout_carries_only_protocol_messages_at_debug_level(real_env):
 
 # The stdio server run in a Python that notes in a file the first import of each watched package
 # (a meta path finder sees every import; it only records, it never changes what loads).
+# The MCP SDK's client and its high-level MCPServer come with the ``__init__`` of ``mcp`` and
+# ``mcp.server``, which the stdio server never needs (naramarket.lean_sdk); the OAuth code and
+# httpx come with the CLI's ``users``/``clients``/``keys`` commands.
 _WATCHING = """
 import sys
-watched, marker = {"httpx", "structlog", "opentelemetry.sdk"}, sys.argv.pop(1)
+watched = {"httpx", "structlog", "opentelemetry.sdk", "mcp.client", "mcp.server.mcpserver",
+           "naramarket.adapters.oauth"}
+marker, entry = sys.argv.pop(1), sys.argv.pop(1)
 class Watch:
     def find_spec(self, name, path=None, target=None):
         if name in watched:
@@ -154,20 +159,23 @@ class Watch:
                 out.write(name + "\\n")
         return None
 sys.meta_path.insert(0, Watch())
-from naramarket.cli import mcp_stdio_main
-sys.exit(mcp_stdio_main(sys.argv[1:]))
+from naramarket.cli import main, mcp_stdio_main
+sys.exit(mcp_stdio_main(sys.argv[1:]) if entry == "script" else main(["mcp", *sys.argv[1:]]))
 """
 
 
-def test_stdio_loads_httpx_and_structlog_with_the_first_call_not_before(sandbox_env, tmp_path):
+@pytest.mark.parametrize("entry", ["script", "subcommand"])
+def test_stdio_loads_httpx_and_structlog_with_the_first_call_not_before(sandbox_env, tmp_path, entry):
     """``initialize`` and ``tools/list`` (every plugin loaded) import neither httpx, structlog nor
     the OpenTelemetry SDK: the pooled upstream client opens on the first call that needs
-    data.go.kr, structlog with the first log line; the call's line is still JSON on stderr."""
+    data.go.kr, structlog with the first log line; the call's line is still JSON on stderr.
+    Neither ``naramarket-mcp`` nor ``naramarket mcp`` ever loads the MCP SDK's client, its
+    high-level server or naramarket's OAuth code."""
     marker = tmp_path / "imported"
     marker.touch()
     every_plugin = {k: v for k, v in sandbox_env.items() if k != "NARAMARKET_LOAD_PLUGINS"}
     proc = subprocess.Popen(
-        [sys.executable, "-c", _WATCHING, str(marker), "--sandbox"],
+        [sys.executable, "-c", _WATCHING, str(marker), entry, "--sandbox"],
         env=every_plugin,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
