@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import anyio
 
+from naramarket import lean_sdk
 from naramarket.kernel import NaramarketError
 
 if TYPE_CHECKING:
@@ -64,6 +65,9 @@ class McpParts:
 
 
 def _import_sdk() -> None:
+    # Not the SDK's package __init__ files: they load its client and high-level server (~4.5 MB
+    # of a first session's memory), which /mcp never uses (naramarket.lean_sdk).
+    lean_sdk.defer_package_inits()
     for name in MODULES:
         importlib.import_module(name)
 

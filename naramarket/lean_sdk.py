@@ -1,10 +1,10 @@
-"""Load only the MCP SDK modules the stdio server uses: the package ``__init__`` files run on demand.
+"""Load only the MCP SDK modules the servers use: the package ``__init__`` files run on demand.
 
 ``import mcp.server.lowlevel`` first runs ``mcp/__init__.py`` and ``mcp/server/__init__.py``,
 which re-export the whole SDK: the client (``mcp.Client``, its stdio/HTTP transports and
-``httpx2``) and the high-level ``MCPServer`` with its resource templates. The stdio server needs
-none of it, yet it is ~8% of the time from spawning ``naramarket-mcp`` to its ``initialize``
-answer.
+``httpx2``) and the high-level ``MCPServer`` with its resource templates. Neither the stdio
+server nor ``/mcp`` needs any of it, yet it is ~8% of the time from spawning ``naramarket-mcp``
+to its ``initialize`` answer, and ~4.5 MB of a served ``/mcp``'s first session.
 
 ``defer_package_inits()`` puts those two packages in ``sys.modules`` as real package modules
 (``__path__``, ``__spec__``, ``__file__`` set from their specs) whose ``__init__`` has not run

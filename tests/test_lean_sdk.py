@@ -123,3 +123,30 @@ print(json.dumps({"got": got}))
 """
     )
     assert seen == {"got": ["mcp.client.client"] * 8}
+
+
+def test_served_mcp_builds_without_the_client_or_the_high_level_server():
+    """``naramarket serve``'s ``/mcp`` (built on its first request) opens a session and answers a
+    call with neither the SDK's client nor its high-level server loaded."""
+    seen = run(
+        """
+import os
+os.environ["NARAMARKET_SANDBOX"] = "1"
+from starlette.testclient import TestClient
+from naramarket.app import create_app
+HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18",
+        "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+CALL = {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": {"name": "describe_operation", "arguments": {"operation": "getBidPblancListInfoServc"}}}
+with TestClient(create_app(), base_url="http://127.0.0.1") as c:
+    opened = c.post("/mcp", json=INIT, headers=HEADERS)
+    session = {**HEADERS, "Mcp-Session-Id": opened.headers.get("mcp-session-id", ""),
+               "MCP-Protocol-Version": "2025-06-18"}
+    answer = c.post("/mcp", json=CALL, headers=session)
+answers = [opened.status_code, answer.status_code, "getBidPblancListInfoServc" in answer.text]
+print(json.dumps({"answers": answers, "client": "mcp.client" in sys.modules,
+                  "mcpserver": "mcp.server.mcpserver" in sys.modules}))
+"""
+    )
+    assert seen == {"answers": [200, 200, True], "client": False, "mcpserver": False}
