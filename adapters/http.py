@@ -170,56 +170,33 @@ async def guarded_call(
         return await _guarded_anyio(receive, draining, work, within)
     task = asyncio.current_task()
     assert task is not None
-    stop = _Stop(loop, task)
+    guard = _Guard(loop, task, receive, within)
     cancelling = task.cancelling()
-    reading = True
-    waited = False
-    watcher: asyncio.Task[None] | None = None
-
-    async def watch() -> None:
-        while (await receive())["type"] != "http.disconnect":
-            pass
-        stop.stop(_GONE)
-
-    def start_watching() -> None:
-        nonlocal watcher
-        watcher = loop.create_task(watch())
-        watcher.add_done_callback(_retrieve)
-
-    def waiting() -> None:  # the call had to wait: only now does it need a timer or a watcher
-        nonlocal waited
-        waited = True
-        if reading:
-            stop.deadline = min(loop.time() + within, stop.deadline)
-        else:
-            start_watching()
-
-    later = loop.call_soon(waiting)
-    draining.watch(stop)
-    stop.deadline = draining.deadline
+    later = loop.call_soon(guard.waiting)
+    draining.watch(guard)
+    if draining.deadline != math.inf:
+        guard.deadline = draining.deadline
     try:
         try:
             body = await receive_body(receive)
-            reading = False
-            if waited:  # the body was slow to come: its timer goes, the watcher comes
-                stop.deadline = draining.deadline
-                start_watching()
+            guard.reading = False
+            if guard.waited:  # the body was slow to come: its timer goes, the watcher comes
+                guard.deadline = draining.deadline
+                guard.start_watching()
             result = await work(body)
         finally:
             later.cancel()
-            draining.unwatch(stop)
-            stop.deadline = math.inf  # no timer left behind
-            if watcher is not None:
-                watcher.cancel()
+            draining.unwatch(guard)
+            guard.done()
     except asyncio.CancelledError:
-        if stop.reason is None or task.uncancel() > cancelling:
+        if guard.reason is None or task.uncancel() > cancelling:
             raise  # not ours (or not only ours): the server's own cancellation goes on
-        if stop.reason is _GONE:
+        if guard.reason is _GONE:
             raise ClientGone from None
-        if reading:
+        if guard.reading:
             raise RequestTimeout(f"the request body did not arrive within {within:g} s") from None
         raise ShuttingDown(_SHUTTING_DOWN) from None
-    if stop.reason is not None:  # the work swallowed our cancellation: take the request back
+    if guard.reason is not None:  # the work swallowed our cancellation: take the request back
         task.uncancel()
     return result
 
@@ -228,18 +205,37 @@ _GONE = "client gone"
 _SHUTTING_DOWN = "the server is shutting down and the call did not finish in time; call again"
 
 
-class _Stop:
-    """What stops a guarded call's task: a deadline (a timer, moved by ``Draining.begin`` like an
-    anyio scope's) or the disconnect watcher; the first reason is kept."""
+class _Guard:
+    """One guarded call on asyncio: what stops its task — a deadline (a timer, moved by
+    ``Draining.begin`` like an anyio scope's) or the disconnect watcher; the first reason is kept —
+    and whether the call had to wait (only then are a timer or a watcher set up)."""
 
-    __slots__ = ("_deadline", "loop", "reason", "task", "timer")
+    __slots__ = (
+        "_deadline",
+        "loop",
+        "reading",
+        "reason",
+        "receive",
+        "task",
+        "timer",
+        "waited",
+        "watcher",
+        "within",
+    )
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any]) -> None:
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any], receive: Receive, within: float
+    ) -> None:
         self.loop = loop
         self.task = task
+        self.receive = receive
+        self.within = within
         self.reason: str | None = None
         self.timer: asyncio.TimerHandle | None = None
+        self.watcher: asyncio.Task[None] | None = None
         self._deadline = math.inf
+        self.reading = True  # the body is still coming
+        self.waited = False
 
     @property
     def deadline(self) -> float:
@@ -258,6 +254,33 @@ class _Stop:
         if self.reason is None:
             self.reason = reason
             self.task.cancel()
+
+    def waiting(self) -> None:
+        """The call had to wait (a callback the loop ran): only now does it need a timer or a watcher."""
+        self.waited = True
+        if self.reading:
+            self.deadline = min(self.loop.time() + self.within, self._deadline)
+        else:
+            self.start_watching()
+
+    def start_watching(self) -> None:
+        self.watcher = self.loop.create_task(self._watch())
+        self.watcher.add_done_callback(_retrieve)
+
+    async def _watch(self) -> None:
+        receive = self.receive
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        self.stop(_GONE)
+
+    def done(self) -> None:
+        """The call ended: no timer or watcher is left behind."""
+        self._deadline = math.inf
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if self.watcher is not None:
+            self.watcher.cancel()
 
 
 async def _guarded_anyio(
