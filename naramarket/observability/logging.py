@@ -123,7 +123,8 @@ _LEVEL_NAMES = {
 
 
 def own_line(logger: logging.Logger, level: int, event: str, fields: dict[str, Any]) -> None:
-    """One of the app's own per-call lines (the tool call, the access line), level already checked.
+    """One of the app's own per-call lines (the tool call, the access line), level already checked;
+    ``fields`` is the caller's fresh dict (its values may be replaced by their redaction).
 
     When the line would reach nothing but the JSON handler ``configure_logging`` installed (the
     server's case), it is built here as that handler would build it — the same processors, the
@@ -149,15 +150,16 @@ def own_line(logger: logging.Logger, level: int, event: str, fields: dict[str, A
     bound = sys.modules.get("structlog.contextvars")  # what code bound with structlog, if anything
     if bound is not None and getattr(bound, "_CONTEXT_VARS", True):
         bound.merge_contextvars(None, "", line)
+    # Redacted as ``redact_event`` would, but only what can hold a secret: the context and the
+    # fields (``event`` is the app's own literal here, so it joins the closed vocabularies);
+    # level, logger, trace ids and time are written below.
+    _redacted(line, _OWN_VOCABULARY)
     line["level"] = _LEVEL_NAMES.get(level) or logging.getLevelName(level).lower()
     line["logger"] = logger.name
-    line.update(fields)
+    line.update(_redacted(fields, _OWN_VOCABULARY))
     if tracing_on():  # else no span can be recording
         add_trace_context(None, "", line)
     line["timestamp"] = _timestamp()
-    # ``event`` is the app's own literal here (the per-call lines' messages), so it joins the
-    # closed vocabularies; everything else is looked at as ``redact_event`` would.
-    line = _redacted(line, _OWN_VOCABULARY)
     try:
         data = _encoder.encode(line)
     except (TypeError, msgspec.EncodeError):
