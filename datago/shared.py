@@ -177,12 +177,14 @@ class MemoryPageCache:
     Expired pages leave on their own: while the cache holds pages, a timer on the running event
     loop sweeps it every ``sweep_every`` seconds (no timer, so no cost, while it is empty). When
     the pages dropped since the last time add up to ``trim_after`` bytes (a large call churned
-    the cache) and no page was put for half a second, the freed heap goes back to the system
-    (``release_heap``: glibc's ``malloc_trim``), at most once per ``trim_every`` seconds.
+    the cache), or to ``TRIM_EMPTIED`` as the cache empties, and no page was put for half a
+    second, the freed heap goes back to the system (``release_heap``: glibc's ``malloc_trim``),
+    at most once per ``trim_every`` seconds.
     """
 
     SWEEP_EVERY = 5.0
     TRIM_AFTER = 4 * 2**20
+    TRIM_EMPTIED = 2**20  # as the last pages leave (a scan's, in probation: often < TRIM_AFTER)
     TRIM_EVERY = 5.0  # a trim costs ~1-3 ms (measured: docs/performance.md), so this is ≤ 0.06% CPU
     QUIET = 0.5  # seconds without a put before the heap is trimmed (not in the middle of a scan)
     GHOSTS = 512  # keys of pages pushed out of probation, remembered (~100 KB) to keep them next time
@@ -208,6 +210,7 @@ class MemoryPageCache:
         self.clock = clock or _monotonic
         self.sweep_every = sweep_every
         self.trim_after = trim_after
+        self.trim_emptied = max(1, min(trim_after, self.TRIM_EMPTIED))
         self.trim_every = trim_every
         self.release = release or release_heap
         self.dropped = 0  # bytes of pages dropped since the heap was last trimmed
@@ -293,7 +296,9 @@ class MemoryPageCache:
         now = self.clock()
         self.sweep(now)
         wait = self.sweep_every if self._pages or self._probation else None
-        if self.dropped >= self.trim_after:
+        # Much dropped (a large call churned the cache), or the cache emptied of a fair amount
+        # (the last pages of a scan: probation's share at most, often under trim_after).
+        if self.dropped >= (self.trim_after if wait is not None else self.trim_emptied):
             quiet_in = self._last_put + self.QUIET - now
             trim_in = self._last_trim + self.trim_every - now
             if quiet_in <= 0 and trim_in <= 0:

@@ -321,3 +321,26 @@ def test_probation_keeps_its_newest_page_even_beyond_its_share_and_the_bound_hol
     assert cache.probation_size == 2000 and cache.size <= cache.max_bytes
     assert cache.get("kept0") is None  # the least recently used kept page made room
     assert cache.get("big") == b"b" * 2000 and cache.get("kept2") == b"k" * 900
+
+
+def test_the_heap_is_trimmed_when_the_last_pages_of_a_scan_expire() -> None:
+    # After a scan, probation holds its last pages: less than trim_after, but once they expire the
+    # cache is empty and the heap they used is worth giving back; a few small pages are not.
+    clock = [1000.0]
+    trims: list[float] = []
+
+    def release() -> bool:
+        trims.append(clock[0])
+        return True
+
+    cache = MemoryPageCache(max_bytes=16 << 20, clock=lambda: clock[0], release=release)
+    assert cache.trim_emptied < cache.trim_after
+    cache.put("small", b"x" * 500, ttl=5)
+    clock[0] += 10
+    assert cache.housekeep() is None and trims == []  # 500 bytes: not worth a trim
+    cache.put("last", b"x" * cache.trim_emptied, ttl=5)  # under trim_after, with the small page
+    cache.put("other", b"x" * 100, ttl=60)
+    clock[0] += 10
+    assert cache.housekeep() is not None and trims == []  # a page is left: not empty yet
+    clock[0] += 60
+    assert cache.housekeep() is None and trims == [clock[0]]  # emptied: trimmed once
