@@ -18,8 +18,8 @@ A ``limit`` above ``MAX_LIMIT`` (500) is refused by every surface (the result co
 stays well under 1 MiB; more is an export job), so "a 50,000-item REST answer" is 100 answers of
 500 read one after another (each written in pieces: ``adapters/streaming.py``).
 
-Reported per round: idle, peak, after and settled RSS (MB), after/idle and settled/idle, and the
-time to read every record.
+Reported per round: idle, peak, after and settled RSS (MB), after/idle and settled/idle, the
+time to read every record and the server's CPU time meanwhile (steadier than wall time here).
 With ``--baseline`` another install's ``naramarket`` (e.g. main's venv) is measured in the same
 round, so the two can be compared as ratios of the same minutes of this shared machine.
 """
@@ -75,6 +75,14 @@ class Sampler:
         self._stop.set()
         self._thread.join()
         self.peak = max(self.peak, rss_mb(self.pid))
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the process has used: steadier than wall time on a shared machine."""
+    import psutil
+
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
 
 
 def span() -> dict[str, str]:
@@ -146,10 +154,11 @@ def measure(bin_dir: Path, upstream: str, rows: int, list_ttl: float) -> dict[st
         time.sleep(0.5)
         out["idle MB"] = rss_mb(proc.pid)
         for surface, read in (("rest", read_rest), ("sse", read_sse)):
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), cpu_seconds(proc.pid)
             with Sampler(proc.pid) as sampler:
                 got = read(client)
             out[f"{surface} seconds"] = time.perf_counter() - start
+            out[f"{surface} server cpu s"] = cpu_seconds(proc.pid) - cpu
             assert got == rows, (surface, got, rows)
             out[f"{surface} peak MB"] = sampler.peak
             time.sleep(1.0)
@@ -198,9 +207,9 @@ def report(rounds: list[dict[str, float]], installs: list[str], rows: int, list_
         f"median of {len(rounds)} rounds\n"
     )
     columns = ["install", "surface", "idle MB", "peak MB", "after MB", "after / idle", "settled MB"]
-    columns += ["settled / idle", "seconds"]
+    columns += ["settled / idle", "seconds", "server CPU s"]
     print("| " + " | ".join(columns) + " |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|" + "---|" * len(columns))
     for name in installs:
         for surface in ("rest", "sse"):
 
@@ -213,7 +222,8 @@ def report(rounds: list[dict[str, float]], installs: list[str], rows: int, list_
                 f"| {name} | {surface.upper()} | {med(f'{name} idle MB'):.1f} | "
                 f"{med(f'{name} {surface} peak MB'):.1f} | {med(f'{name} {surface} after MB'):.1f} | "
                 f"{ratio('after'):.2f}× | {med(f'{name} {surface} settled MB'):.1f} | "
-                f"{ratio('settled'):.2f}× | {med(f'{name} {surface} seconds'):.1f} |"
+                f"{ratio('settled'):.2f}× | {med(f'{name} {surface} seconds'):.1f} | "
+                f"{med(f'{name} {surface} server cpu s'):.1f} |"
             )
 
 

@@ -165,19 +165,29 @@ class Flights:
 
 
 class MemoryPageCache:
-    """The in-process page cache: LRU, bounded by total bytes, single-flight per key.
+    """The in-process page cache: bounded by total bytes, scan-resistant, single-flight per key.
+
+    Two segments (the "2Q" policy): a page enters a small *probation* segment (a quarter of the
+    bound, FIFO) and moves to the *kept* segment (LRU, the rest) when it is asked for again while
+    there. A long scan reads each page once, so it churns probation only: after it, probation
+    holds its last pages (what a continued ``next`` re-reads) and the kept pages (the first pages
+    of queries that repeat) are still there. A page pushed out of probation leaves its key behind
+    (a "ghost", at most ``GHOSTS`` keys, no body): when it is fetched again, it is kept at once.
 
     Expired pages leave on their own: while the cache holds pages, a timer on the running event
     loop sweeps it every ``sweep_every`` seconds (no timer, so no cost, while it is empty). When
     the pages dropped since the last time add up to ``trim_after`` bytes (a large call churned
-    the cache) and no page was put for half a second, the freed heap goes back to the system
-    (``release_heap``: glibc's ``malloc_trim``), at most once per ``trim_every`` seconds.
+    the cache), or to ``TRIM_EMPTIED`` as the cache empties, and no page was put for half a
+    second, the freed heap goes back to the system (``release_heap``: glibc's ``malloc_trim``),
+    at most once per ``trim_every`` seconds.
     """
 
     SWEEP_EVERY = 5.0
     TRIM_AFTER = 4 * 2**20
+    TRIM_EMPTIED = 2**20  # as the last pages leave (a scan's, in probation: often < TRIM_AFTER)
     TRIM_EVERY = 5.0  # a trim costs ~1-3 ms (measured: docs/performance.md), so this is ≤ 0.06% CPU
     QUIET = 0.5  # seconds without a put before the heap is trimmed (not in the middle of a scan)
+    GHOSTS = 512  # keys of pages pushed out of probation, remembered (~100 KB) to keep them next time
 
     def __init__(
         self,
@@ -189,15 +199,18 @@ class MemoryPageCache:
         trim_every: float = TRIM_EVERY,
         release: Callable[[], bool] | None = None,
     ) -> None:
-        # 16 MiB holds the first pages of hundreds of recent queries (what repeats); a long scan
-        # only churns it, so a bigger bound would mostly keep memory after large calls.
+        # 16 MiB holds the first pages of hundreds of recent queries (what repeats). A long scan
+        # churns only probation (a quarter), so memory after a large call is that quarter at most.
         self.max_bytes = max_bytes
-        self.size = 0
+        self.probation_bytes = max_bytes // 4
+        self.size = 0  # bytes held in both segments
+        self.probation_size = 0
         self.hits = 0
         self.misses = 0
         self.clock = clock or _monotonic
         self.sweep_every = sweep_every
         self.trim_after = trim_after
+        self.trim_emptied = max(1, min(trim_after, self.TRIM_EMPTIED))
         self.trim_every = trim_every
         self.release = release or release_heap
         self.dropped = 0  # bytes of pages dropped since the heap was last trimmed
@@ -207,50 +220,85 @@ class MemoryPageCache:
         self._next_sweep = 0.0
         self._timer: asyncio.TimerHandle | None = None
         self._timer_loop: asyncio.AbstractEventLoop | None = None
-        self._pages: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._pages: OrderedDict[str, tuple[float, bytes]] = OrderedDict()  # kept: LRU order
+        self._probation: OrderedDict[str, tuple[float, bytes]] = OrderedDict()  # seen once: FIFO
+        self._ghosts: OrderedDict[str, None] = OrderedDict()
         self._flights = Flights()
 
     def get(self, key: str) -> bytes | None:
-        """A fresh body under ``key``, or None."""
+        """A fresh body under ``key``, or None (a page asked for again moves to the kept segment)."""
         entry = self._pages.get(key)
         if entry is None:
-            return None
+            entry = self._probation.get(key)
+            if entry is None:
+                return None
         if entry[0] <= self.clock():
             self._drop(key)
             return None
-        self._pages.move_to_end(key)
+        if key in self._pages:
+            self._pages.move_to_end(key)
+        else:  # asked for a second time: worth keeping
+            del self._probation[key]
+            self.probation_size -= len(entry[1])
+            self._pages[key] = entry
+            self._evict()
         return entry[1]
 
     def put(self, key: str, body: bytes, ttl: float) -> None:
-        """Keep ``body`` for ``ttl`` seconds, evicting the least recently used pages beyond the bound."""
+        """Keep ``body`` for ``ttl`` seconds: in probation, or kept if it was pushed out of it lately."""
         if ttl <= 0 or len(body) > self.max_bytes:
             return
         now = self._last_put = self.clock()
         if now >= self._next_sweep:  # expired pages go at least every few seconds, not only by LRU
             self.sweep(now)
         self._drop(key)
-        self._pages[key] = (now + ttl, body)
         self.size += len(body)
-        while self.size > self.max_bytes:
-            self._drop(next(iter(self._pages)))
+        if key in self._ghosts:  # fetched again after probation let it go: keep it this time
+            del self._ghosts[key]
+            self._pages[key] = (now + ttl, body)
+            self._evict()
+        else:
+            self._probation[key] = (now + ttl, body)
+            self.probation_size += len(body)
+            # First in, first out; the newest page stays whatever its size (a scan's last page,
+            # which a continued ``next`` may re-read).
+            while self.probation_size > max(self.probation_bytes, len(body)):
+                old, (_, dropped) = self._probation.popitem(last=False)
+                self.probation_size -= len(dropped)
+                self.size -= len(dropped)
+                self.dropped += len(dropped)
+                self._ghosts[old] = None
+                if len(self._ghosts) > self.GHOSTS:
+                    self._ghosts.popitem(last=False)
+            self._evict()
         if self._timer is None or self._timer_loop is not _running_loop():
             self._schedule(self.sweep_every)  # none yet, or on a loop that has since ended
+
+    def _evict(self) -> None:
+        # The least recently used kept pages: beyond their share (a scan never pushes them out),
+        # or beyond the whole bound (probation holds one page bigger than its own share).
+        kept_bytes = self.max_bytes - self.probation_bytes
+        while self._pages and (self.size - self.probation_size > kept_bytes or self.size > self.max_bytes):
+            self._drop(next(iter(self._pages)))
 
     def sweep(self, now: float | None = None) -> int:
         """Drop every expired page now; returns the bytes dropped."""
         now = self.clock() if now is None else now
         self._next_sweep = now + self.sweep_every
         before = self.size
-        for stale in [k for k, (expires, _) in self._pages.items() if expires <= now]:
-            self._drop(stale)
+        for pages in (self._pages, self._probation):
+            for stale in [k for k, (expires, _) in pages.items() if expires <= now]:
+                self._drop(stale)
         return before - self.size
 
     def housekeep(self) -> float | None:
         """One tick of the timer: sweep, trim the heap when due; seconds to the next tick (None: idle)."""
         now = self.clock()
         self.sweep(now)
-        wait = self.sweep_every if self._pages else None
-        if self.dropped >= self.trim_after:
+        wait = self.sweep_every if self._pages or self._probation else None
+        # Much dropped (a large call churned the cache), or the cache emptied of a fair amount
+        # (the last pages of a scan: probation's share at most, often under trim_after).
+        if self.dropped >= (self.trim_after if wait is not None else self.trim_emptied):
             quiet_in = self._last_put + self.QUIET - now
             trim_in = self._last_trim + self.trim_every - now
             if quiet_in <= 0 and trim_in <= 0:
@@ -283,9 +331,13 @@ class MemoryPageCache:
 
     def _drop(self, key: str) -> None:
         entry = self._pages.pop(key, None)
-        if entry is not None:
-            self.size -= len(entry[1])
-            self.dropped += len(entry[1])
+        if entry is None:
+            entry = self._probation.pop(key, None)
+            if entry is None:
+                return
+            self.probation_size -= len(entry[1])
+        self.size -= len(entry[1])
+        self.dropped += len(entry[1])
 
     async def get_or_fetch(self, key: str, ttl: float, fetch: Fetch) -> tuple[bytes, bool]:
         """See ``PageCache.get_or_fetch``."""

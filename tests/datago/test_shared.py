@@ -17,7 +17,7 @@ from naramarket.datago.shared import (
 )
 from naramarket.kernel import Settings
 
-from .fakes import DECODING_KEY, ROWS, PagedServer
+from .fakes import ALL, DECODING_KEY, ROWS, PagedServer
 
 pytestmark = pytest.mark.anyio
 
@@ -258,3 +258,89 @@ def test_a_cache_outliving_its_event_loop_sweeps_on_the_next_one() -> None:
     asyncio.run(put_only())  # its loop ends with the sweep timer still pending
     assert asyncio.run(put_then_wait_for_sweep("second")) == 0  # both pages swept on the new loop
     cache.close()
+
+
+# -- what the cache keeps: a long scan does not push out what repeats (the "2Q" policy) -----------
+
+
+async def test_a_long_scan_leaves_the_pages_of_repeated_queries_and_little_else() -> None:
+    server = PagedServer(total=2000)
+    cache = MemoryPageCache(max_bytes=16_000)  # ~25 pages of 10 rows: the scan below is 200
+    async with http_for(server) as http:
+        client = client_for(server, http, cache=cache, cache_ttl=CacheTtl("list=60"), max_concurrency=1)
+        for _ in range(2):  # a small query, asked twice: the second is answered from the cache
+            first = await client.collect(ROWS, {"q": "latest"}, page_size=10, limit=5)
+        assert server.requests == [1]
+        await client.collect(ROWS, {"q": "everything"}, page_size=10, limit=ALL)  # 200 pages
+        assert len(server.requests) == 201
+        again = await client.collect(ROWS, {"q": "latest"}, page_size=10, limit=5)
+        assert len(server.requests) == 201 and again.items == first.items  # still a hit
+        # What stays of the scan is its last pages, within probation's share of the bound.
+        kept = cache.size - cache.probation_size
+        assert 0 < cache.probation_size <= cache.probation_bytes and kept < 1000
+        await client.fetch_page(ROWS, {"q": "everything"}, 200, 10)
+        await client.fetch_page(ROWS, {"q": "everything"}, 100, 10)
+        assert server.requests[201:] == [100]  # the last page was still there; a middle one not
+
+
+async def test_a_continued_next_re_reads_the_page_it_stopped_in_from_the_cache() -> None:
+    # Without a date to resume at, `next` resumes by count: in the page the previous answer ended in.
+    server = PagedServer(total=300)
+    cache = MemoryPageCache(max_bytes=4000)  # probation holds about one page of 10 rows
+    async with http_for(server) as http:
+        client = client_for(server, http, cache=cache, cache_ttl=CacheTtl("list=60"), max_concurrency=1)
+        listing = await client.collect(ROWS, {}, page_size=10, limit=95)  # pages 1-10, half of 10
+        assert server.requests == list(range(1, 11))
+        rest = await client.collect(ROWS, {}, page_size=10, limit=95, cursor=listing.next["cursor"])
+        assert server.requests[10:] == list(range(11, 20))  # page 10 came from the cache
+        assert cache.hits == 1
+    ids = [r.row_id for r in listing.items + rest.items]
+    assert ids == server.expected_ids()[:190]
+
+
+def test_a_page_let_go_by_probation_is_kept_when_it_is_fetched_again() -> None:
+    cache = MemoryPageCache(max_bytes=4000)  # probation: 1,000 bytes
+    cache.put("report", b"r" * 400, ttl=60)
+    for n in range(10):  # a scan pushes it out of probation before anyone asked again
+        cache.put(f"scan{n}", b"s" * 400, ttl=60)
+    assert cache.get("report") is None
+    cache.put("report", b"r" * 400, ttl=60)  # fetched again: seen before, so kept this time
+    for n in range(10, 40):
+        cache.put(f"scan{n}", b"s" * 400, ttl=60)
+    assert cache.get("report") == b"r" * 400
+    assert cache.get("scan0") is None and cache.get("scan39") == b"s" * 400
+    assert cache.size <= cache.max_bytes
+
+
+def test_probation_keeps_its_newest_page_even_beyond_its_share_and_the_bound_holds() -> None:
+    cache = MemoryPageCache(max_bytes=4000)
+    for n in range(3):
+        cache.put(f"kept{n}", b"k" * 900, ttl=60)
+        assert cache.get(f"kept{n}") is not None  # asked again: kept (2,700 of 3,000 bytes)
+    cache.put("big", b"b" * 2000, ttl=60)  # more than probation's 1,000: still kept, alone there
+    assert cache.probation_size == 2000 and cache.size <= cache.max_bytes
+    assert cache.get("kept0") is None  # the least recently used kept page made room
+    assert cache.get("big") == b"b" * 2000 and cache.get("kept2") == b"k" * 900
+
+
+def test_the_heap_is_trimmed_when_the_last_pages_of_a_scan_expire() -> None:
+    # After a scan, probation holds its last pages: less than trim_after, but once they expire the
+    # cache is empty and the heap they used is worth giving back; a few small pages are not.
+    clock = [1000.0]
+    trims: list[float] = []
+
+    def release() -> bool:
+        trims.append(clock[0])
+        return True
+
+    cache = MemoryPageCache(max_bytes=16 << 20, clock=lambda: clock[0], release=release)
+    assert cache.trim_emptied < cache.trim_after
+    cache.put("small", b"x" * 500, ttl=5)
+    clock[0] += 10
+    assert cache.housekeep() is None and trims == []  # 500 bytes: not worth a trim
+    cache.put("last", b"x" * cache.trim_emptied, ttl=5)  # under trim_after, with the small page
+    cache.put("other", b"x" * 100, ttl=60)
+    clock[0] += 10
+    assert cache.housekeep() is not None and trims == []  # a page is left: not empty yet
+    clock[0] += 60
+    assert cache.housekeep() is None and trims == [clock[0]]  # emptied: trimmed once
