@@ -144,3 +144,29 @@ def test_a_second_reader_on_another_replica_follows_a_running_stream_to_its_resu
         reader.join()
     events, followed = sse_events(original[0]), sse_events(follower.text)
     assert followed == events and followed[-1][1] == "result"
+
+
+@pytest.mark.anyio
+async def test_finished_streams_are_kept_packed_and_replay_as_written():
+    """The in-process log packs a finished stream's events (compressed): the log counts a fraction
+    of the bytes it was handed, and a resume from any id gives back the events as written."""
+    from naramarket.adapters.sse import MemoryStreamLog
+
+    log = MemoryStreamLog(max_bytes=200_000)
+    category = "데스크톱".encode()
+    record = b'{"product_id":"%d","category":"' + category + b'","price":1203350}'
+    written = [(i, "item", record % i) for i in range(1, 2001)]
+    written.append((2001, "result", b'{"items":[],"items_streamed":2000}'))
+    for start in range(0, len(written), 100):
+        await log.append("s1", "alice", written[start : start + 100])
+    handed = sum(len(e[2]) for e in written)
+    assert log._bytes < handed / 4  # packed: the log holds far less than it was given
+    assert await log.read("s1", 0) == ("alice", written, True)
+    assert await log.read("s1", 1990) == ("alice", written[1990:], True)
+    # A running stream is kept as is until its final event; the bound still holds for all.
+    await log.append("s2", None, written[:1000])
+    assert log._bytes > handed / 4
+    assert (await log.read("s2", 998))[1:] == ([written[998], written[999]], False)
+    for n in range(3, 20):
+        await log.append(f"s{n}", None, written)
+    assert log._bytes <= log.max_bytes and await log.read("s1", 0) is None  # the oldest went first
