@@ -406,35 +406,76 @@ class RedisTokens:
     """``adapters.oauth.shared.SharedTokens``: revocations and refresh-token use marks in Redis.
 
     While Redis is down it knows nothing (not revoked, first use) and the SQLite store of each
-    replica answers alone; what was revoked meanwhile is in that store only.
+    replica answers alone. What this replica revoked or marked meanwhile is kept here (at most
+    ``MAX_PENDING`` entries, each until it would have expired) and written to Redis with the first
+    call once Redis answers again, so the other replicas learn it then.
     """
+
+    MAX_PENDING = 50_000
 
     def __init__(self, state: RedisState) -> None:
         self.state = state
         self.prefix = f"{PREFIX}auth:"
+        self._pending: dict[str, tuple[str, float]] = {}  # key -> (value, expires at: wall clock)
 
     async def _set(self, key: str, value: str, ttl: float, *, nx: bool = False) -> Any:
         return await self.state.run(
             "auth_tokens", self.state.redis.set, self.prefix + key, value, ex=max(1, int(ttl)), nx=nx
         )
 
+    async def _write(self, key: str, value: str, ttl: float) -> None:
+        """Set ``key`` in Redis now, or once it answers again."""
+        await self._replay()
+        try:
+            await self._set(key, value, ttl)
+        except SharedDown:
+            self._keep(key, value, ttl)
+
+    def _keep(self, key: str, value: str, ttl: float) -> None:
+        self._pending.pop(key, None)
+        self._pending[key] = (value, time.time() + ttl)
+        if len(self._pending) > self.MAX_PENDING:
+            del self._pending[next(iter(self._pending))]  # the oldest: closest to expiring anyway
+
+    async def _replay(self) -> None:
+        """Write what was kept while Redis was down, if it answers now (one pipeline)."""
+        if not self._pending or not self.state.available:
+            return
+        now = time.time()
+        due = {key: kept for key, kept in self._pending.items() if kept[1] > now + 1}
+
+        async def push() -> None:
+            pipe = self.state.redis.pipeline(transaction=False)
+            for key, (value, expires) in due.items():
+                pipe.set(self.prefix + key, value, ex=max(1, int(expires - now)))
+            await pipe.execute()
+
+        try:
+            if due:
+                await self.state.run("auth_tokens", push)
+        except SharedDown:
+            return
+        for key, kept in list(self._pending.items()):
+            if key in due or kept[1] <= now + 1:
+                del self._pending[key]
+        if due:
+            _log().info("revocations kept while redis was down are shared again", count=len(due))
+
     async def link(self, jti: str, family: str, ttl: float) -> None:
         """See ``adapters.oauth.shared.SharedTokens``."""
-        with contextlib.suppress(SharedDown):
-            await self._set(f"link:{jti}", family, ttl)
+        await self._write(f"link:{jti}", family, ttl)
 
     async def revoke(self, jti: str, ttl: float) -> None:
         """See ``adapters.oauth.shared.SharedTokens``."""
-        with contextlib.suppress(SharedDown):
-            await self._set(f"jti:{jti}", "1", ttl)
+        await self._write(f"jti:{jti}", "1", ttl)
 
     async def revoke_family(self, family: str, ttl: float) -> None:
         """See ``adapters.oauth.shared.SharedTokens``."""
-        with contextlib.suppress(SharedDown):
-            await self._set(f"family:{family}", "1", ttl)
+        await self._write(f"family:{family}", "1", ttl)
 
     async def is_revoked(self, jti: str) -> bool:
         """See ``adapters.oauth.shared.SharedTokens``."""
+        await self._replay()
         p = self.prefix
         try:
             found = await self.state.run(
@@ -452,6 +493,7 @@ class RedisTokens:
 
     async def family_revoked(self, family: str) -> bool:
         """See ``adapters.oauth.shared.SharedTokens``."""
+        await self._replay()
         try:
             return bool(
                 await self.state.run("auth_tokens", self.state.redis.exists, f"{self.prefix}family:{family}")
@@ -461,9 +503,11 @@ class RedisTokens:
 
     async def first_use(self, token_digest: str, ttl: float) -> bool:
         """See ``adapters.oauth.shared.SharedTokens``."""
+        await self._replay()
         try:
             return bool(await self._set(f"used:{token_digest}", "1", ttl, nx=True))
         except SharedDown:
+            self._keep(f"used:{token_digest}", "1", ttl)  # a later use elsewhere is then a reuse
             return True
 
 

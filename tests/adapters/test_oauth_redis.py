@@ -182,3 +182,24 @@ def test_without_redis_the_replicas_keep_working_alone_and_share_again_when_it_r
             break
         time.sleep(0.5)
     assert me(a, access) == 401
+
+
+def test_a_revocation_made_while_redis_was_down_reaches_the_other_replicas_when_it_returns(
+    data_dir: Path, replicas: Replicas, redis_server: RedisServer
+) -> None:
+    a = replicas.start(data_dir, redis_server)
+    b = replicas.start(copy_of(data_dir, "b"), redis_server)  # its own database: it learns by Redis only
+    access = login(a).json()["access_token"]
+    other = login(a).json()["access_token"]
+    assert me(b, access) == 200
+    redis_server.stop()
+    assert httpx.post(f"{a}/auth/revoke", data={"token": access}).status_code == 200
+    assert me(a, access) == 401  # A's own database knows at once
+    assert me(b, access) == 200  # B cannot know while Redis is down
+    redis_server.start()  # empty: nothing of before survived
+    deadline = time.monotonic() + 20
+    while me(b, access) == 200 and time.monotonic() < deadline:
+        me(a, other)  # A serves on; its first call that reaches Redis writes what it kept
+        time.sleep(0.3)
+    assert me(b, access) == 401
+    assert me(b, other) == 200  # only what was revoked
