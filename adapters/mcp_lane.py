@@ -26,7 +26,9 @@ resumes with ``GET`` + ``Last-Event-ID``; events sent after such a resume also g
 stream. Progress notifications (``_meta.progressToken``) go out on the same stream as the tool
 reports them. A ``notifications/cancelled`` naming a call in the lane stops it and the call ends
 with the same ``Request cancelled`` error the SDK writes on this protocol era; the notification
-itself still goes to the SDK. The session's idle time-out is held off while a call runs, and
+itself still goes to the SDK. A ``DELETE`` that ends the session stops its calls in the lane,
+whose streams then close without an answer, as the SDK's do. The session's idle time-out is held
+off while a call runs, and
 shutdown drains a call as the SDK handler's (``Draining``). The result is encoded once (msgspec),
 never dumped into and out of a pydantic model; its wire form equals what the SDK's per-version
 result sieve yields (``tests/adapters/test_mcp_lane.py`` checks it against the SDK path).
@@ -88,7 +90,7 @@ _encode = msgspec.json.encode
 class _Call:
     """One request in the lane: its SSE answer, stored in the event store as it goes out."""
 
-    __slots__ = ("done", "events", "id", "keepalive", "scope", "send", "stream", "transport")
+    __slots__ = ("done", "ended", "events", "id", "keepalive", "scope", "send", "stream", "transport")
 
     def __init__(self, send: Any, transport: StreamableHTTPServerTransport, request_id: Any) -> None:
         self.send = send
@@ -97,6 +99,7 @@ class _Call:
         self.stream = str(request_id)
         self.events = transport._event_store
         self.done = False
+        self.ended = False  # its session was deleted: the stream closes without an answer
         self.scope: anyio.CancelScope | None = None
         self.keepalive: asyncio.TimerHandle | None = None
 
@@ -175,6 +178,10 @@ class FastLane:
         self.enabled = (store is None or hasattr(store, "store_raw")) and not manager.app.cache_hints
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] == "DELETE" and self._calls:
+            await self.sdk(scope, receive, send)
+            self._end_deleted(scope)
+            return
         if (
             scope["type"] != "http"
             or scope["method"] != "POST"
@@ -237,6 +244,17 @@ class FastLane:
             return pending.pop(0) if pending else await receive()
 
         await self.sdk(scope, replay, send)
+
+    def _end_deleted(self, scope: Any) -> None:
+        """After a DELETE: the calls in the lane of a session it ended stop, as the SDK's do."""
+        session_id = next((v.decode("latin-1") for k, v in scope["headers"] if k == SESSION), None)
+        transport = self.manager._server_instances.get(session_id) if session_id is not None else None
+        if session_id is None or (transport is not None and not transport.is_terminated):
+            return
+        for (owner, _), call in list(self._calls.items()):
+            if owner == session_id and call.scope is not None:
+                call.ended = True
+                call.scope.cancel()
 
     def _owner_matches(self, scope: Any, session_id: str | None) -> bool:
         user = scope.get("user")
@@ -332,6 +350,10 @@ class FastLane:
                             "id": request_id,
                             "error": {"code": 0, "message": str(exc)},
                         }
+                if call.scope.cancelled_caught and call.ended:  # the session is gone: no answer
+                    call.done = True
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
+                    return
                 if call.scope.cancelled_caught:
                     error = {"code": REQUEST_CANCELLED, "message": "Request cancelled"}
                     answer = {"jsonrpc": "2.0", "id": request_id, "error": error}

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 import pytest
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
@@ -180,3 +181,34 @@ async def test_a_silent_call_in_the_lane_keeps_its_stream_alive(monkeypatch):
     assert r.text.count(": ping") >= 2  # comments a proxy sees as traffic; clients skip them
     (answer,) = messages(r)
     assert [i["n"] for i in answer["result"]["structuredContent"]["items"]] == list(range(6))
+
+
+@pytest.mark.parametrize("lane_on", [True, False])
+async def test_deleting_the_session_stops_its_running_calls(lane_on):
+    """A DELETE ends the session's calls still running, in the lane as in the SDK: the call's
+    stream closes (no answer: the session is gone) and its tool stops reading upstream."""
+    async with session(lane_on, "2025-11-25") as (client, headers, to_sdk):
+        slow = {"count": 10_000, "chunk": 1, "delay": 0.01}  # ~100 s if nothing stops it
+        call = {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "tools/call",
+            "params": {"name": "fake_list", "arguments": slow},
+        }
+        answered: list[Any] = []
+        ended = anyio.Event()
+
+        async def run_call() -> None:
+            answered.append(await client.post("/mcp", json=call, headers=headers, timeout=60))
+            ended.set()
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run_call)
+            await anyio.sleep(0.5)
+            deleted = await client.delete("/mcp", headers=headers)
+            assert deleted.status_code == 200
+            with anyio.fail_after(10):
+                await ended.wait()
+        (r,) = answered
+        assert [m for m in messages(r) if "result" in m] == []  # the call did not run to its end
+        assert ("POST" in to_sdk) != lane_on  # the call went where the parameter says
