@@ -251,7 +251,7 @@ def create_app(
         return McpParts(mcp_adapter.ScopeGate(sessions, kernel), sessions, manager)
 
     origins = (*(f"{s}://{h}" for h in allowed_hosts for s in ("http", "https")), *cors_origins)
-    mcp = LazyMcp(build_mcp, sweep_every=SWEEP_EVERY)
+    mcp = LazyMcp(build_mcp, sweep_every=SWEEP_EVERY, draining=draining)
 
     async def purge_every(seconds: float) -> None:
         while True:

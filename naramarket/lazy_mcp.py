@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
     from starlette.types import ASGIApp, Receive, Scope, Send
 
+    from naramarket.adapters.http import Draining
     from naramarket.adapters.mcp_sessions import SessionGuard
 
 __all__ = ["LazyMcp", "McpParts", "McpUnavailable"]
@@ -75,9 +76,12 @@ def _import_sdk() -> None:
 class LazyMcp:
     """The ``/mcp`` endpoint, built by ``build()`` on the first request or ``sessions`` access."""
 
-    def __init__(self, build: Callable[[], McpParts], *, sweep_every: float) -> None:
+    def __init__(
+        self, build: Callable[[], McpParts], *, sweep_every: float, draining: Draining | None = None
+    ) -> None:
         self._build = build
         self._sweep_every = sweep_every
+        self._draining = draining  # once shutdown began, a request that had to build gets a 503
         self._parts: McpParts | None = None
         self._ready: ASGIApp | None = None  # the endpoint, once built and its manager running
         self._host: TaskGroup | None = None
@@ -142,9 +146,18 @@ class LazyMcp:
         endpoint = self._ready
         if endpoint is None:
             endpoint = await self._start()
+            error: NaramarketError | None = None
             if endpoint is None:
+                error = McpUnavailable("the MCP endpoint could not be started")
+            elif self._draining is not None and self._draining.begun:
+                # The server began to stop while /mcp was being built: no session opens now (its
+                # stream would be cut); the client tries again, on this server or another.
+                from naramarket.adapters.http import ShuttingDown
+
+                error = ShuttingDown("the server is shutting down; connect again")
+            if error is not None:
                 from naramarket.adapters.http import send_problem
 
-                await send_problem(scope, send, McpUnavailable("the MCP endpoint could not be started"))
+                await send_problem(scope, send, error)
                 return
         await endpoint(scope, receive, send)

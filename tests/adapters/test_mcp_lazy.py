@@ -25,12 +25,15 @@ SCRIPT = textwrap.dedent(
     from naramarket.app import create_app
     from naramarket.kernel import Settings
 
+    from naramarket.serving import Server, server_config
+
     scenario = sys.argv[1]
-    app = create_app(Settings.from_env(rate_limit=0))
+    settings = Settings.from_env(rate_limit=0)
+    app = create_app(settings)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="critical", lifespan="on"))
+    server = Server(server_config(app, settings, log_level="critical"), settings)  # naramarket serve's
     threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True).start()
     while not server.started:
         time.sleep(0.02)
@@ -72,6 +75,23 @@ SCRIPT = textwrap.dedent(
             listed = await http.get("/api/v1/tools")
             facts["rest"] = [health.status_code, listed.status_code]
             facts["sdk_before"] = "mcp.server" in sys.modules
+            if scenario == "shutdown":
+                # The server starts to stop while the first /mcp request is building the stack.
+                first = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30)
+                async with first, anyio.create_task_group() as tg:
+                    answers = []
+
+                    async def ask():
+                        answers.append(await first.post("/mcp", json=init(1), headers=HEADERS))
+
+                    tg.start_soon(ask)
+                    while "naramarket.adapters.mcp" not in sys.modules:
+                        await anyio.sleep(0.005)
+                    server.should_exit = True
+                (answer,) = answers
+                facts["answer"] = [answer.status_code, answer.headers.get("content-type"), answer.json()]
+                print(json.dumps(facts))
+                return
             if scenario == "broken":
                 sys.modules["naramarket.adapters.mcp_lane"] = None  # as if the module failed to import
                 refused = await http.post("/mcp", json=init(1), headers=HEADERS)
@@ -140,3 +160,13 @@ def test_a_failed_build_answers_503_and_the_next_request_builds_it():
     assert facts["rest_after_refusal"] == 200
     (opened,) = facts["sessions"]
     assert opened["status"] == 200 and opened["server"] == "naramarket" and set(MALL) <= set(opened["tools"])
+
+
+@pytest.mark.timeout(150)
+def test_a_request_that_builds_mcp_while_the_server_stops_gets_503_shutting_down():
+    """No session opens on a server that began to stop while it built /mcp (its stream would be
+    cut): the client gets a problem it can act on and connects again (elsewhere)."""
+    facts = run("shutdown")
+    status, content_type, body = facts["answer"]
+    assert status == 503 and content_type == "application/problem+json"
+    assert body["code"] == "shutting_down" and body["status"] == 503
