@@ -509,28 +509,8 @@ async def collect(
     ``window`` defaults to the query's dates. The call's client, time budget, progress and streamed
     items come from ``ctx``; the answer's ``next`` is ``query`` with the continuation cursor.
     """
-
-    def next_arguments(cursor: str) -> dict[str, Any]:
-        arguments: dict[str, Any] = msgspec.to_builtins(msgspec.structs.replace(query, cursor=cursor))
-        return {k: v for k, v in arguments.items() if v is not None}
-
     return await collect_listing(
-        ctx.resources[CLIENT],
-        op,
-        params,
-        window=window if window is not None else (query.start_date, query.end_date),
-        # No dates given: a continued call keeps the range its first call resolved (a default such
-        # as "the last 30 days" must not move under a cursor at midnight).
-        window_from_cursor=query.start_date is None and query.end_date is None,
-        limit=query.limit,
-        order=query.order,
-        cursor=query.cursor,
-        page_size=page_size or query.page_size or max(100, min(query.limit, 999)),
-        budget=ctx.time_left(),
-        next_arguments=next_arguments,
-        keep=keep,
-        on_items=ctx.items,
-        on_progress=ctx.progress,
+        ctx.resources[CLIENT], op, params, **_listing_options(ctx, query, window, page_size, keep)
     )
 
 
@@ -548,25 +528,36 @@ async def collect_merged(
     For one question the gateway splits across operations (each 업무구분 its own): ``parts`` are
     (operation, wire parameters) pairs; the rest is as ``collect``.
     """
+    return await collect_merged_listing(
+        ctx.resources[CLIENT], parts, **_listing_options(ctx, query, window, page_size, keep)
+    )
+
+
+def _listing_options(
+    ctx: Context,
+    query: ListQuery,
+    window: tuple[dt.date | None, dt.date | None] | None,
+    page_size: int | None,
+    keep: Callable[[Any], bool] | None,
+) -> dict[str, Any]:
+    """What ``collect`` and ``collect_merged`` hand the listing engine from ``query`` and ``ctx``."""
 
     def next_arguments(cursor: str) -> dict[str, Any]:
         arguments: dict[str, Any] = msgspec.to_builtins(msgspec.structs.replace(query, cursor=cursor))
         return {k: v for k, v in arguments.items() if v is not None}
 
-    return await collect_merged_listing(
-        ctx.resources[CLIENT],
-        parts,
-        window=window if window is not None else (query.start_date, query.end_date),
+    return {
+        "window": window if window is not None else (query.start_date, query.end_date),
         # No dates given: a continued call keeps the range its first call resolved (a default such
         # as "the last 30 days" must not move under a cursor at midnight).
-        window_from_cursor=query.start_date is None and query.end_date is None,
-        limit=query.limit,
-        order=query.order,
-        cursor=query.cursor,
-        page_size=page_size or query.page_size or max(100, min(query.limit, 999)),
-        budget=ctx.time_left(),
-        next_arguments=next_arguments,
-        keep=keep,
-        on_items=ctx.items,
-        on_progress=ctx.progress,
-    )
+        "window_from_cursor": query.start_date is None and query.end_date is None,
+        "limit": query.limit,
+        "order": query.order,
+        "cursor": query.cursor,
+        "page_size": page_size or query.page_size or max(100, min(query.limit, 999)),
+        "budget": ctx.time_left(),
+        "next_arguments": next_arguments,
+        "keep": keep,
+        "on_items": ctx.items,
+        "on_progress": ctx.progress,
+    }
