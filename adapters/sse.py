@@ -18,6 +18,7 @@ how many items were streamed: call again to go on.
 
 from __future__ import annotations
 
+import functools
 import secrets
 import time
 import zlib
@@ -141,12 +142,16 @@ class MemoryStreamLog:
         meta[1] += size
         meta[2] = meta[2] or any(e[1] in TERMINAL for e in events)
         self._bytes += size
-        if meta[2]:  # finished: pack it
-            packed = zlib.compress(_PACK(list(logged)), 1)
-            self._bytes += len(packed) - int(meta[1])
-            meta[1] = len(packed)
-            self._streams[stream_id] = (kept[0], packed, meta)
         self._streams.move_to_end(stream_id)
+        if meta[2]:  # finished: pack it (a large stream in a worker thread, not on the event loop)
+            events_now = list(logged)
+            pack = functools.partial(_pack, events_now)
+            packed = await anyio.to_thread.run_sync(pack) if meta[1] > PACK_INLINE else pack()
+            # Unless the stream was forgotten or written to meanwhile:
+            if self._streams.get(stream_id) is kept and len(logged) == len(events_now):
+                self._bytes += len(packed) - int(meta[1])
+                meta[1] = len(packed)
+                self._streams[stream_id] = (kept[0], packed, meta)
         self._forget_old()
 
     async def read(self, stream_id: str, after: int) -> tuple[str | None, list[Logged], bool] | None:
@@ -159,8 +164,13 @@ class MemoryStreamLog:
         return kept[0], [e for e in logged if e[0] > after], bool(kept[2][2])
 
 
+PACK_INLINE = 1 << 20  # bytes of events packed on the event loop (~3 ms); more go to a thread
 _PACK = msgspec.msgpack.Encoder().encode
 _UNPACK = msgspec.msgpack.Decoder(list[tuple[int, str, bytes]]).decode
+
+
+def _pack(events: list[Logged]) -> bytes:
+    return zlib.compress(_PACK(events), 1)
 
 
 def _unpack(packed: bytes) -> list[Logged]:

@@ -147,10 +147,15 @@ def test_a_second_reader_on_another_replica_follows_a_running_stream_to_its_resu
 
 
 @pytest.mark.anyio
-async def test_finished_streams_are_kept_packed_and_replay_as_written():
-    """The in-process log packs a finished stream's events (compressed): the log counts a fraction
-    of the bytes it was handed, and a resume from any id gives back the events as written."""
+@pytest.mark.parametrize("inline", [True, False])
+async def test_finished_streams_are_kept_packed_and_replay_as_written(inline, monkeypatch):
+    """The in-process log packs a finished stream's events (compressed; a large stream in a worker
+    thread): the log counts a fraction of the bytes it was handed, and a resume from any id gives
+    back the events as written."""
+    from naramarket.adapters import sse
     from naramarket.adapters.sse import MemoryStreamLog
+
+    monkeypatch.setattr(sse, "PACK_INLINE", 1 << 30 if inline else 0)
 
     log = MemoryStreamLog(max_bytes=200_000)
     category = "데스크톱".encode()
