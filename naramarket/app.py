@@ -188,7 +188,7 @@ def create_app(
     from starlette.applications import Starlette
     from starlette.routing import Route
 
-    from naramarket import stream_log
+    from naramarket import redis_auth, stream_log
     from naramarket.adapters import jobs, oauth, rest, sse
     from naramarket.adapters import metrics as metrics_adapter
     from naramarket.adapters.auth import AuthMiddleware
@@ -219,8 +219,8 @@ def create_app(
     auth_server = oauth.AuthServer(
         kernel.settings,
         scopes_supported=scopes,
-        attempts=redis_state.RedisAttempts(events_redis) if events_redis else None,
-        shared=redis_state.RedisTokens(events_redis) if events_redis else None,
+        attempts=redis_auth.RedisAttempts(events_redis) if events_redis else None,
+        shared=redis_auth.RedisTokens(events_redis) if events_redis else None,
     )
 
     def build_mcp() -> McpParts:
