@@ -191,12 +191,7 @@ class FastLane:
         ):
             await self.sdk(scope, receive, send)
             return
-        session_id = version = None
-        for name, value in scope["headers"]:
-            if name == SESSION:
-                session_id = value.decode("latin-1")
-            elif name == VERSION:
-                version = value.decode("latin-1")
+        session_id, version = _session_headers(scope)
         transport = self.manager._server_instances.get(session_id) if session_id is not None else None
         if (
             transport is None
@@ -247,7 +242,7 @@ class FastLane:
 
     def _end_deleted(self, scope: Any) -> None:
         """After a DELETE: the calls in the lane of a session it ended stop, as the SDK's do."""
-        session_id = next((v.decode("latin-1") for k, v in scope["headers"] if k == SESSION), None)
+        session_id, _ = _session_headers(scope)
         transport = self.manager._server_instances.get(session_id) if session_id is not None else None
         if session_id is None or (transport is not None and not transport.is_terminated):
             return
@@ -386,6 +381,17 @@ class _holding:
             transport._requests_in_flight -= 1
             if not transport._requests_in_flight:
                 transport.idle_scope.deadline = anyio.current_time() + transport._idle_timeout
+
+
+def _session_headers(scope: Any) -> tuple[str | None, str | None]:
+    """The request's ``Mcp-Session-Id`` and ``MCP-Protocol-Version`` (None: absent)."""
+    session_id = version = None
+    for name, value in scope["headers"]:
+        if name == SESSION:
+            session_id = value.decode("latin-1")
+        elif name == VERSION:
+            version = value.decode("latin-1")
+    return session_id, version
 
 
 def _retrieve(task: asyncio.Future[Any]) -> None:

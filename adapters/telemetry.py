@@ -17,6 +17,7 @@ import secrets
 import time
 import weakref
 from collections.abc import Callable
+from contextvars import ContextVar
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -47,26 +48,7 @@ def _log_line(logger: logging.Logger, level: int, event: str, fields: dict[str, 
     logger.log(level, event, extra=fields)
 
 
-class RequestIdVar(Protocol):
-    """Where the request id is set for the request's lines: a ``ContextVar[str | None]``."""
-
-    def set(self, value: str | None, /) -> Any: ...
-
-    def reset(self, token: Any, /) -> None: ...
-
-
-class _StructlogRequestId:
-    """The request id bound with structlog's ``bind_contextvars``: where no variable is injected."""
-
-    def set(self, value: str | None, /) -> Any:
-        import structlog
-
-        return structlog.contextvars.bind_contextvars(request_id=value)
-
-    def reset(self, token: Any, /) -> None:
-        import structlog
-
-        structlog.contextvars.reset_contextvars(**token)
+_UNREAD_REQUEST_ID: ContextVar[str | None] = ContextVar("naramarket.http.request_id", default=None)
 
 
 class Labelled(Protocol):
@@ -140,8 +122,8 @@ class RequestTelemetry:
     tracer and exist only when a tracer provider is set (then the incoming context is extracted).
 
     ``line`` writes the access line and ``request_id`` is the variable the id is set in for the
-    request's log lines; the composition root injects the logging set-up's (by default: stdlib
-    ``logging`` and structlog's context variables).
+    request's log lines: the composition root injects the logging set-up's (by default: stdlib
+    ``logging``, and a variable no line reads).
     """
 
     def __init__(
@@ -153,11 +135,11 @@ class RequestTelemetry:
         marker: tuple[tuple[bytes, bytes], ...] = (),
         health: tuple[str, bytes] | None = None,
         line: LogLine | None = None,
-        request_id: RequestIdVar | None = None,
+        request_id: ContextVar[str | None] | None = None,
     ) -> None:
         self.app = app
         self.line = line or _log_line
-        self.request_id = request_id or _StructlogRequestId()
+        self.request_id = request_id if request_id is not None else _UNREAD_REQUEST_ID
         self.metrics = metrics
         self.guard = guard
         self.marker = marker

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import anyio
 
 from naramarket import lean_sdk
+from naramarket.adapters.http import Draining, ShuttingDown, send_problem
 from naramarket.kernel import NaramarketError
 
 if TYPE_CHECKING:
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
     from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
     from starlette.types import ASGIApp, Receive, Scope, Send
 
-    from naramarket.adapters.http import Draining
     from naramarket.adapters.mcp_sessions import SessionGuard
 
 __all__ = ["LazyMcp", "McpParts", "McpUnavailable"]
@@ -152,12 +152,8 @@ class LazyMcp:
             elif self._draining is not None and self._draining.begun:
                 # The server began to stop while /mcp was being built: no session opens now (its
                 # stream would be cut); the client tries again, on this server or another.
-                from naramarket.adapters.http import ShuttingDown
-
                 error = ShuttingDown("the server is shutting down; connect again")
             if error is not None:
-                from naramarket.adapters.http import send_problem
-
                 await send_problem(scope, send, error)
                 return
         await endpoint(scope, receive, send)
