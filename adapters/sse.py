@@ -107,9 +107,7 @@ class MemoryStreamLog:
         per_stream: int = STREAM_EVENTS,
     ) -> None:
         self.max_streams, self.max_bytes, self.ttl, self.per_stream = max_streams, max_bytes, ttl, per_stream
-        # stream id -> (owner, events or their packed blob, [expires, bytes, finished]); the least
-        # recently written first
-        self._streams: OrderedDict[str, tuple[str | None, deque[Logged] | bytes, list[float]]] = OrderedDict()
+        self._streams: OrderedDict[str, _Stream] = OrderedDict()  # the least recently written first
         self._bytes = 0
 
     def _forget_old(self) -> None:
@@ -117,51 +115,64 @@ class MemoryStreamLog:
         while len(self._streams) > 1 and (
             len(self._streams) > self.max_streams
             or self._bytes > self.max_bytes
-            or next(iter(self._streams.values()))[2][0] < now
+            or next(iter(self._streams.values())).expires < now
         ):
-            self._bytes -= int(self._streams.popitem(last=False)[1][2][1])
-        if self._streams and next(iter(self._streams.values()))[2][0] < now:
-            self._bytes -= int(self._streams.popitem(last=False)[1][2][1])
+            self._bytes -= self._streams.popitem(last=False)[1].size
+        if self._streams and next(iter(self._streams.values())).expires < now:
+            self._bytes -= self._streams.popitem(last=False)[1].size
 
     async def append(self, stream_id: str, owner: str | None, events: list[Logged]) -> None:
         """See ``StreamLog``."""
-        kept = self._streams.get(stream_id)
-        if kept is None:
-            kept = self._streams[stream_id] = (owner, deque(maxlen=self.per_stream), [0.0, 0, 0])
-        elif isinstance(kept[1], bytes):  # events after the final one (not sent by this adapter)
-            self._bytes -= int(kept[2][1])
-            unpacked = deque(_unpack(kept[1]), maxlen=self.per_stream)
-            kept = self._streams[stream_id] = (kept[0], unpacked, [kept[2][0], _size(unpacked), kept[2][2]])
-            self._bytes += int(kept[2][1])
-        logged = kept[1]
-        assert isinstance(logged, deque)
-        size = _size(events)
-        logged.extend(events)
-        meta = kept[2]
-        meta[0] = time.monotonic() + self.ttl
-        meta[1] += size
-        meta[2] = meta[2] or any(e[1] in TERMINAL for e in events)
-        self._bytes += size
+        stream = self._streams.get(stream_id)
+        if stream is None:
+            stream = self._streams[stream_id] = _Stream(owner, self.per_stream)
+        elif stream.packed is not None:  # events after the final one (not sent by this adapter)
+            stream.events.extend(_unpack(stream.packed))
+            stream.packed = None
+            self._resize(stream, _size(stream.events))
+        stream.events.extend(events)
+        stream.expires = time.monotonic() + self.ttl
+        stream.finished = stream.finished or any(e[1] in TERMINAL for e in events)
+        self._resize(stream, stream.size + _size(events))
         self._streams.move_to_end(stream_id)
-        if meta[2]:  # finished: pack it (a large stream in a worker thread, not on the event loop)
-            events_now = list(logged)
-            pack = functools.partial(_pack, events_now)
-            packed = await anyio.to_thread.run_sync(pack) if meta[1] > PACK_INLINE else pack()
+        if stream.finished:  # pack it (a large stream in a worker thread, not on the event loop)
+            logged = list(stream.events)
+            pack = functools.partial(_pack, logged)
+            packed = await anyio.to_thread.run_sync(pack) if stream.size > PACK_INLINE else pack()
             # Unless the stream was forgotten or written to meanwhile:
-            if self._streams.get(stream_id) is kept and len(logged) == len(events_now):
-                self._bytes += len(packed) - int(meta[1])
-                meta[1] = len(packed)
-                self._streams[stream_id] = (kept[0], packed, meta)
+            if self._streams.get(stream_id) is stream and len(stream.events) == len(logged):
+                stream.events.clear()
+                stream.packed = packed
+                self._resize(stream, len(packed))
         self._forget_old()
+
+    def _resize(self, stream: _Stream, size: int) -> None:
+        self._bytes += size - stream.size
+        stream.size = size
 
     async def read(self, stream_id: str, after: int) -> tuple[str | None, list[Logged], bool] | None:
         """See ``StreamLog``."""
         self._forget_old()
-        kept = self._streams.get(stream_id)
-        if kept is None:
+        stream = self._streams.get(stream_id)
+        if stream is None:
             return None
-        logged = _unpack(kept[1]) if isinstance(kept[1], bytes) else kept[1]
-        return kept[0], [e for e in logged if e[0] > after], bool(kept[2][2])
+        logged = _unpack(stream.packed) if stream.packed is not None else stream.events
+        return stream.owner, [e for e in logged if e[0] > after], stream.finished
+
+
+class _Stream:
+    """One stream of ``MemoryStreamLog``: its events (once finished, packed instead), when it
+    expires, the bytes it holds and whether its final event is in."""
+
+    __slots__ = ("events", "expires", "finished", "owner", "packed", "size")
+
+    def __init__(self, owner: str | None, per_stream: int) -> None:
+        self.owner = owner
+        self.events: deque[Logged] = deque(maxlen=per_stream)
+        self.packed: bytes | None = None
+        self.expires = 0.0
+        self.size = 0
+        self.finished = False
 
 
 PACK_INLINE = 1 << 20  # bytes of events packed on the event loop (~3 ms); more go to a thread
